@@ -1,0 +1,218 @@
+"""w2vlib.plots: PCA by SVD (checked against an eigendecomposition) and the figure helpers."""
+
+import matplotlib
+
+matplotlib.use("Agg")          # tests only: no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from w2vlib.corpus import Vocab  # noqa: E402
+from w2vlib.plots import (pca, plot_analogy_arrows, plot_embeddings, plot_loss,  # noqa: E402
+                          plot_words, word_rows)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def eig_reference(X, k):
+    """PCA from the eigendecomposition of the covariance matrix, same sign convention."""
+    Xc = X - X.mean(axis=0)
+    evals, evecs = np.linalg.eigh(Xc.T @ Xc)
+    order = np.argsort(evals)[::-1][:k]
+    Q = evecs[:, order]
+    Q = Q * np.sign(Q[np.argmax(np.abs(Q), axis=0), np.arange(k)])
+    return Xc @ Q, evals[order] / evals.sum()
+
+
+def test_pca_small_matrix_by_hand():
+    # points on a line y = 2x plus nothing else: one component explains everything
+    X = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    coords, ratio = pca(X, k=2)
+    np.testing.assert_allclose(ratio, [1.0, 0.0], atol=1e-12)
+    direction = np.array([1.0, 2.0]) / np.sqrt(5)       # largest loading (2/sqrt5) positive
+    np.testing.assert_allclose(coords[:, 0], (X - X.mean(0)) @ direction, atol=1e-12)
+    np.testing.assert_allclose(coords[:, 1], 0, atol=1e-12)
+
+
+def test_pca_equals_eigendecomposition_reference(rng):
+    X = rng.normal(size=(12, 5)) @ np.diag([5, 3, 2, 1, 0.5])
+    coords, ratio = pca(X, k=3)
+    ref_coords, ref_ratio = eig_reference(X, 3)
+    np.testing.assert_allclose(coords, ref_coords, atol=1e-10)
+    np.testing.assert_allclose(ratio, ref_ratio, atol=1e-12)
+
+
+@settings(deadline=None)
+@given(st.integers(2, 12), st.integers(1, 6), st.integers(0, 10**6))
+def test_pca_properties(n, d, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d)
+    k = min(n, d, 2)
+    coords, ratio = pca(X, k=k)
+    assert coords.shape == (n, k) and ratio.shape == (k,)
+    assert np.all(ratio >= 0) and ratio.sum() <= 1 + 1e-12
+    assert np.all(np.diff(ratio) <= 1e-12)
+    # components are uncorrelated and carry their share of the variance
+    Xc = X - X.mean(axis=0)
+    gram = coords.T @ coords
+    np.testing.assert_allclose(gram, np.diag(ratio * np.sum(Xc ** 2)), atol=1e-8 * np.sum(Xc ** 2))
+    # deterministic and equivariant: shift, positive scale, row permutation
+    perm = rng.permutation(n)
+    c2, r2 = pca(3.0 * X[perm] + 7.0, k=k)
+    gaps_ok = k == 1 or np.all(np.abs(np.diff(ratio)) > 1e-6)   # distinct components
+    if gaps_ok:
+        np.testing.assert_allclose(c2, 3.0 * coords[perm], atol=1e-8 * (1 + np.abs(coords).max()))
+    np.testing.assert_allclose(r2, ratio, atol=1e-10)
+    # all components: ratios sum to 1
+    _, full = pca(X, k=min(n, d))
+    assert full.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("X, k, match", [
+    (np.ones((3, 2)), 1, "X: expected rows that are not all equal"),
+    (np.eye(3), 4, r"k: expected an integer in 1..min\(n, d\) = 1..3"),
+    (np.eye(3), 0, "k: expected an integer"),
+    (np.eye(3), 1.0, "k: expected an integer"),
+    (np.ones(3), 1, "X: expected 2 dimension"),
+    (np.array([[1.0, np.nan], [0, 1]]), 1, "X: expected finite values"),
+])
+def test_pca_bad_input(X, k, match):
+    with pytest.raises(ValueError, match=match):
+        pca(X, k=k)
+
+
+# ---------------------------------------------------------------- word plots
+@pytest.fixture
+def emb(rng):
+    words = ["king", "queen", "man", "woman", "paris", "france", "rome", "italy"]
+    return words, rng.normal(size=(len(words), 6))
+
+
+def test_plot_words_points_and_labels(emb):
+    words, X = emb
+    fig, ax = plt.subplots()
+    labels = ["king", "queen", "man", "woman", "paris"]
+    out = plot_words(ax, X, words, labels)
+    assert out is ax
+    offsets = ax.collections[0].get_offsets()
+    assert offsets.shape == (5, 2)
+    np.testing.assert_allclose(offsets, pca(X[[0, 1, 2, 3, 4]], 2)[0])
+    assert [t.get_text() for t in ax.texts] == labels
+    assert ax.get_title()
+    assert ax.get_xlabel().startswith("PC 1") and ax.get_ylabel().startswith("PC 2")
+
+
+def test_plot_words_fit_all_and_vocab_objects(emb):
+    words, X = emb
+    _, ax = plt.subplots()
+    plot_words(ax, X, {w: i for i, w in enumerate(words)}, ["rome", "italy"], fit="all", title="T")
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), pca(X, 2)[0][[6, 7]])
+    assert ax.get_title() == "T"
+    vocab = Vocab.from_counts(words, np.arange(len(words), 0, -1))
+    assert list(word_rows(vocab, ["queen", "italy"])) == [1, 7]
+
+
+def test_plot_words_bad_input(emb):
+    words, X = emb
+    _, ax = plt.subplots()
+    with pytest.raises(KeyError, match="word 'tokyo' not in vocabulary"):
+        plot_words(ax, X, words, ["king", "tokyo"])
+    with pytest.raises(ValueError, match="labels: expected at least 2 words"):
+        plot_words(ax, X, words, ["king"])
+    with pytest.raises(ValueError, match="labels: expected a list of words, got the single string"):
+        plot_words(ax, X, words, "king")
+    with pytest.raises(ValueError, match="fit: expected 'selected' or 'all'"):
+        plot_words(ax, X, words, ["king", "queen"], fit="some")
+    with pytest.raises(ValueError, match="X: expected a row for every vocabulary word"):
+        plot_words(ax, X[:3], words, ["king", "italy"])
+
+
+def test_plot_embeddings_three_panels(emb, rng):
+    words, V = emb
+    U = rng.normal(size=V.shape)
+    fig = plot_embeddings(V, U, words, words[:6])
+    assert len(fig.axes) == 3
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("V") and titles[1].startswith("U") and titles[2] == "U + V"
+    np.testing.assert_allclose(fig.axes[2].collections[0].get_offsets(), pca((U + V)[:6], 2)[0])
+    assert all(len(ax.texts) == 6 for ax in fig.axes)
+    with pytest.raises(ValueError, match="U: expected the shape of V"):
+        plot_embeddings(V, U[:, :3], words, words[:6])
+
+
+# ---------------------------------------------------------------- loss curves
+def test_plot_loss_forms():
+    _, ax = plt.subplots()
+    plot_loss(ax, [3.0, 2.0, 1.5, 1.2])
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 3])
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss" and ax.get_title()
+
+    _, ax = plt.subplots()
+    hist = np.array([[1e4, 3.0], [2e4, 2.5], [3e4, 2.2]])
+    plot_loss(ax, hist)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), hist[:, 0])
+    assert ax.get_xlabel() == "words processed"
+
+    class Result:                       # like w2vlib.train.Word2Vec
+        loss_history = hist
+
+    _, ax = plt.subplots()
+    plot_loss(ax, {"sgns": Result(), "cbow": [3.0, 2.0, 1.0]}, smooth=2, logy=True)
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["sgns", "cbow"]
+    np.testing.assert_allclose(lines[0].get_ydata(), [2.75, 2.35])
+    np.testing.assert_allclose(lines[1].get_xdata(), [1, 2])
+    assert ax.get_legend() is not None and ax.get_yscale() == "log"
+    assert "moving average of 2" in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("history, kwargs, match", [
+    (np.ones((3, 3)), {}, r"history: expected losses of shape \(k,\)"),
+    ([], {}, "history: expected at least one loss value"),
+    ({}, {}, "history: expected at least one curve"),
+    ({"a": {"b": [1.0]}}, {}, r"history\['a'\]: expected a sequence of losses"),
+    ([1.0, np.nan], {}, "history: expected finite values"),
+    ([1.0, 2.0], {"smooth": 0}, "smooth: expected a positive integer, got 0"),
+])
+def test_plot_loss_bad_input(history, kwargs, match):
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match=match):
+        plot_loss(ax, history, **kwargs)
+
+
+# ---------------------------------------------------------------- analogy arrows
+def test_plot_analogy_arrows(emb):
+    words, X = emb
+    _, ax = plt.subplots()
+    pairs = [("man", "woman"), ("king", "queen"), ("france", "paris"), ("italy", "rome")]
+    out = plot_analogy_arrows(ax, X, words, pairs)
+    assert out is ax
+    arrows = [t for t in ax.texts if t.arrow_patch is not None]
+    labels = [t.get_text() for t in ax.texts if t.arrow_patch is None]
+    assert len(arrows) == 4
+    assert labels == ["man", "woman", "king", "queen", "france", "paris", "italy", "rome"]
+    coords = pca(X[[2, 3, 0, 1, 5, 4, 7, 6]], 2)[0]
+    np.testing.assert_allclose(arrows[0].xy, coords[1])          # head at "woman"
+    np.testing.assert_allclose(arrows[0].xyann, coords[0])       # tail at "man"
+    assert ax.get_title()
+
+
+def test_plot_analogy_arrows_bad_input(emb):
+    words, X = emb
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"pairs: expected \(a, b\) word pairs, got \('man',\)"):
+        plot_analogy_arrows(ax, X, words, [("man",)])
+    with pytest.raises(ValueError, match="pairs: expected at least one"):
+        plot_analogy_arrows(ax, X, words, [])
+    with pytest.raises(KeyError, match="word 'tokyo' not in vocabulary"):
+        plot_analogy_arrows(ax, X, words, [("man", "tokyo")])
+    with pytest.raises(ValueError, match="at least two distinct words"):
+        plot_analogy_arrows(ax, X, words, [("man", "man")])

@@ -1,0 +1,358 @@
+"""From raw text to training examples: tokens, vocabulary, subsampling, noise, windows.
+
+The pipeline, in the order the trainer runs it::
+
+    tokenize(text)                         -> ["the", "cat", ...]
+    Vocab.build(sentences, min_count=5)    -> words sorted by frequency, counts, index
+    vocab.encode(tokens)                   -> int array (out-of-vocabulary words dropped)
+    keep_probability(vocab.counts, 1e-3)   -> per-word probability of keeping a token
+    subsample(sentences_idx, keep, rng)    -> thinned sentences (frequent words dropped)
+    skipgram_pairs(sentences_idx, window, rng)   -> (centres, contexts), whole epoch at once
+    cbow_examples(sentences_idx, window, rng)    -> centres, padded contexts, mask
+    NegativeSampler(vocab.counts, 0.75, rng)     -> k_1..k_K drawn from P_n(w) ~ #(w)^(3/4)
+
+Everything that touches the corpus is vectorised over a whole epoch: the
+sentences are concatenated into one token array with a sentence id per token,
+and windows never cross a sentence boundary. Sentences are lists (or 1-D arrays)
+of word indices ``0..n-1``; an empty sentence is allowed and contributes nothing.
+"""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import repeat
+
+import numpy as np
+
+__all__ = [
+    "tokenize",
+    "Vocab",
+    "keep_probability",
+    "subsample",
+    "noise_distribution",
+    "NegativeSampler",
+    "flatten",
+    "dynamic_windows",
+    "skipgram_pairs",
+    "cbow_examples",
+    "SUBSAMPLING_FORMULAS",
+]
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+SUBSAMPLING_FORMULAS = ("word2vec", "paper", "d2l")
+
+
+# --------------------------------------------------------------------------- tokens
+def tokenize(text):
+    """Split text into lowercase alphabetic tokens.
+
+    A token is a maximal run of letters (Unicode letters, so "café" is one token);
+    digits, punctuation, underscores and whitespace separate tokens and are dropped.
+    So "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
+    text: str. Returns a list of str (empty for text without letters).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text: expected a str, got {type(text).__name__}")
+    return _WORD.findall(text.lower())
+
+
+# --------------------------------------------------------------------------- vocabulary
+def _check_min_count(min_count):
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
+            or min_count < 1:
+        raise ValueError(f"min_count: expected an integer >= 1, got {min_count!r}")
+    return int(min_count)
+
+
+@dataclass
+class Vocab:
+    """The vocabulary: words sorted by decreasing count, ties broken alphabetically.
+
+    ``words[w]`` is the word with index ``w``, ``counts[w]`` its count #(w) (int64),
+    ``index[word]`` its index. ``len(vocab)`` is n; ``word in vocab`` tests membership.
+    Index 0 is the most frequent word.
+    """
+
+    words: list
+    counts: np.ndarray
+    index: dict = field(repr=False)
+
+    @classmethod
+    def build(cls, sentences, min_count=5):
+        """Count the tokens of ``sentences`` (an iterable of lists of str) and keep the
+        words seen at least ``min_count`` times."""
+        min_count = _check_min_count(min_count)
+        counter = Counter()
+        for sentence in sentences:
+            if isinstance(sentence, str):
+                raise ValueError("sentences: expected an iterable of token lists, got a str "
+                                 "among them (tokenize it first)")
+            counter.update(sentence)
+        if not counter:
+            raise ValueError("sentences: expected at least one token, got an empty corpus")
+        kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
+                      key=lambda wc: (-wc[1], wc[0]))
+        if not kept:
+            raise ValueError(f"sentences: expected at least one word with count >= min_count="
+                             f"{min_count}, the most frequent has {max(counter.values())}")
+        return cls.from_counts([w for w, _ in kept], [c for _, c in kept])
+
+    @classmethod
+    def from_counts(cls, words, counts):
+        """A vocabulary from parallel lists of words and counts (kept in the given order)."""
+        words = list(words)
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.shape != (len(words),) or len(words) == 0:
+            raise ValueError(f"counts: expected one count per word ({len(words)}), got shape "
+                             f"{counts.shape}")
+        if np.any(counts < 1):
+            raise ValueError("counts: expected positive counts")
+        index = {w: i for i, w in enumerate(words)}
+        if len(index) != len(words):
+            raise ValueError("words: expected distinct words")
+        return cls(words=words, counts=counts, index=index)
+
+    def __len__(self):
+        return len(self.words)
+
+    def __contains__(self, word):
+        return word in self.index
+
+    @property
+    def total(self):
+        """T, the number of in-vocabulary tokens of the corpus (sum of the counts)."""
+        return int(self.counts.sum())
+
+    def encode(self, tokens):
+        """Word indices of ``tokens`` (int32 array); out-of-vocabulary tokens are dropped."""
+        get = self.index.get
+        idx = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32)
+        return idx[idx >= 0]
+
+    def decode(self, indices):
+        """The words of a sequence of indices."""
+        idx = np.asarray(indices)
+        if idx.size and (not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0
+                         or idx.max() >= len(self)):
+            raise IndexError(f"indices: expected word indices in 0..{len(self) - 1}")
+        return [self.words[i] for i in idx.ravel().tolist()]
+
+
+# --------------------------------------------------------------------------- subsampling
+def _check_counts(counts):
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.number) \
+            or not np.all(np.isfinite(counts)) or np.any(counts <= 0):
+        raise ValueError(f"counts: expected a non-empty 1-D array of positive counts, got "
+                         f"shape {counts.shape}")
+    return counts.astype(np.float64)
+
+
+def keep_probability(counts, sample=1e-3, formula="word2vec"):
+    """Probability of keeping each token of word w when subsampling frequent words.
+
+    counts: (n,) word counts #(w); f(w) = #(w) / T with T = sum of the counts.
+    sample: the threshold tau (the paper calls it t), > 0.
+    formula:
+      * "word2vec" (default; word2vec.c and gensim):  keep = sqrt(tau/f) + tau/f;
+      * "paper" (Mikolov et al. 2013, section 2.3): discard = 1 - sqrt(tau/f),
+        i.e. keep = sqrt(tau/f);
+      * "d2l" (Dive into Deep Learning): keep = sqrt(tau/f).
+    "paper" and "d2l" agree in form but are used with different default thresholds
+    (tau = 1e-5 in the paper, 1e-4 in d2l); word2vec.c adds tau/f, so with the same
+    tau it keeps more, and only thins words with f > ~2.618 tau (where x + x^2 = 1
+    for x = sqrt(tau/f)). Every value is capped at 1.
+    Returns (n,) float64 in (0, 1].
+    """
+    counts = _check_counts(counts)
+    if isinstance(sample, bool) or not isinstance(sample, (int, float, np.number)) \
+            or not math.isfinite(sample) or sample <= 0:
+        raise ValueError(f"sample: expected a finite threshold > 0, got {sample!r}")
+    if formula not in SUBSAMPLING_FORMULAS:
+        raise ValueError(f"formula: expected one of {SUBSAMPLING_FORMULAS}, got {formula!r}")
+    ratio = sample / (counts / counts.sum())          # tau / f(w)
+    keep = np.sqrt(ratio)
+    if formula == "word2vec":
+        keep = keep + ratio
+    return np.minimum(keep, 1.0)
+
+
+def _as_sentences(sentences_idx):
+    out = []
+    for i, s in enumerate(sentences_idx):
+        a = np.asarray(s)
+        if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
+            raise ValueError(f"sentences_idx: expected 1-D integer arrays of word indices, "
+                             f"sentence {i} has dtype {a.dtype} and shape {a.shape}")
+        out.append(a.astype(np.int64, copy=False) if a.size else np.zeros(0, np.int64))
+    return out
+
+
+def flatten(sentences_idx):
+    """Concatenate sentences: returns ``(tokens, sentence_ids)``, two (N,) int arrays.
+
+    ``sentence_ids[i]`` is the sentence that token i came from; windows use it to stop
+    at sentence boundaries.
+    """
+    sents = _as_sentences(sentences_idx)
+    if not sents:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lengths = np.array([s.size for s in sents])
+    tokens = np.concatenate(sents) if lengths.sum() else np.zeros(0, np.int64)
+    return tokens, np.repeat(np.arange(len(sents)), lengths)
+
+
+def _unflatten(tokens, sentence_ids, n_sentences):
+    bounds = np.searchsorted(sentence_ids, np.arange(n_sentences + 1))
+    return [tokens[bounds[i]:bounds[i + 1]] for i in range(n_sentences)]
+
+
+def subsample(sentences_idx, keep_prob, rng):
+    """Drop each token of word w independently with probability 1 - keep_prob[w].
+
+    sentences_idx: list of 1-D int arrays; keep_prob: (n,) from :func:`keep_probability`;
+    rng: a ``numpy.random.Generator``. Returns the thinned sentences (same count, some
+    possibly empty). Windows are then taken over the thinned sentences, as in
+    word2vec.c and gensim, so subsampling also widens the effective window.
+    """
+    sents = _as_sentences(sentences_idx)
+    keep_prob = np.asarray(keep_prob, dtype=np.float64)
+    tokens, sid = flatten(sents)
+    if tokens.size and (tokens.min() < 0 or tokens.max() >= keep_prob.size):
+        raise IndexError(f"sentences_idx: expected word indices in 0..{keep_prob.size - 1}")
+    keep = rng.random(tokens.size) < keep_prob[tokens]
+    return _unflatten(tokens[keep], sid[keep], len(sents))
+
+
+# --------------------------------------------------------------------------- noise
+def noise_distribution(counts, power=0.75):
+    """P_n(w) = #(w)^power / sum_v #(v)^power (word2vec: power = 3/4). Returns (n,) float64."""
+    counts = _check_counts(counts)
+    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) \
+            or not math.isfinite(power):
+        raise ValueError(f"power: expected a finite number, got {power!r}")
+    w = counts ** power
+    return w / w.sum()
+
+
+class NegativeSampler:
+    """Draw negative samples k ~ P_n(w) ∝ #(w)^power, seeded and vectorised.
+
+    Uses Walker's alias method (Vose's construction): one uniform number per draw,
+    O(1) each, exact up to float rounding. word2vec.c fills a
+    table of 1e8 word indices and reads it at random (cache misses dominate);
+    gensim binary-searches a cumulative table; the alias method gives the same
+    distribution about six times faster than ``searchsorted`` here.
+
+    counts: (n,) word counts; power: the exponent (0.75); rng: a Generator or a seed.
+    """
+
+    def __init__(self, counts, power=0.75, rng=None):
+        self.probabilities = noise_distribution(counts, power)
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.prob, self.alias = _alias_table(self.probabilities)
+        self._n = self.probabilities.size
+        self._dtype = np.int32 if self._n < 2**31 else np.int64
+
+    def sample(self, size):
+        """An int array of the given shape of draws from P_n.
+
+        One uniform x in [0, n) per draw: its integer part picks a column of the alias
+        table, its fractional part decides between the column's word and its alias.
+        """
+        x = self.rng.random(size=size) * self._n
+        idx = x.astype(self._dtype)
+        return np.where(x - idx < self.prob[idx], idx, self.alias[idx])
+
+
+def _alias_table(p):
+    n = p.size
+    prob = p * n
+    alias = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+    small = [i for i in np.flatnonzero(prob < 1.0).tolist()]
+    large = [i for i in np.flatnonzero(prob >= 1.0).tolist()]
+    pr = prob.tolist()
+    al = alias.tolist()
+    while small and large:
+        s, g = small.pop(), large.pop()
+        al[s] = g
+        pr[g] = pr[g] + pr[s] - 1.0
+        (small if pr[g] < 1.0 else large).append(g)
+    for i in small + large:       # leftovers are 1 up to rounding
+        pr[i] = 1.0
+    return np.array(pr), np.array(al, dtype=alias.dtype)
+
+
+# --------------------------------------------------------------------------- windows
+def _check_window(window):
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
+    return int(window)
+
+
+def dynamic_windows(size, window, rng):
+    """Effective window sizes, one per centre position: window - b with b uniform on
+    0..window-1 (word2vec.c), so uniform on 1..window. Returns (size,) int array."""
+    window = _check_window(window)
+    return window - rng.integers(0, window, size=size)
+
+
+def _window_positions(sentence_ids, effective, window, start=0, stop=None):
+    """Positions of every (centre, context) pair with centre in [start, stop).
+
+    Returns (centre_pos, context_pos), ordered by centre position, then by offset
+    -m..-1, 1..m (word2vec.c's order). A context lies within the centre's effective
+    window and in the same sentence.
+    """
+    N = sentence_ids.size
+    stop = N if stop is None else stop
+    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    centre = np.arange(start, stop)
+    ctx = centre[:, None] + offsets[None, :]                   # (B, 2m)
+    ok = np.abs(offsets)[None, :] <= effective[start:stop, None]
+    ok &= (ctx >= 0) & (ctx < N)
+    np.clip(ctx, 0, max(N - 1, 0), out=ctx)
+    ok &= sentence_ids[ctx] == sentence_ids[start:stop, None]
+    rows, cols = np.nonzero(ok)
+    return centre[rows], ctx[rows, cols], ok
+
+
+def skipgram_pairs(sentences_idx, window, rng):
+    """All (centre, context) pairs of one epoch, vectorised (no Python loop per word).
+
+    For each token, an effective window e = window - b with b uniform on 0..window-1
+    is drawn; the pairs are (w_t, w_{t+j}) for 0 < |j| <= e inside the sentence.
+    Returns ``(centres, contexts)``, two int arrays of equal length, ordered by
+    centre position, then offset.
+    """
+    window = _check_window(window)
+    tokens, sid = flatten(sentences_idx)
+    eff = dynamic_windows(tokens.size, window, rng)
+    cpos, opos, _ = _window_positions(sid, eff, window)
+    return tokens[cpos], tokens[opos]
+
+
+def cbow_examples(sentences_idx, window, rng):
+    """CBOW examples of one epoch: each centre with its (dynamic) window of context words.
+
+    Returns ``(centres, contexts, mask)``: centres (N,), contexts (N, 2 window) padded
+    with 0 where ``mask`` (N, 2 window, bool) is False; columns are offsets
+    -m..-1, 1..m. Centres without any context word (one-word sentences) are dropped,
+    as in word2vec.c.
+    """
+    window = _check_window(window)
+    tokens, sid = flatten(sentences_idx)
+    eff = dynamic_windows(tokens.size, window, rng)
+    return _cbow_from_flat(tokens, sid, eff, window, 0, tokens.size)[:3]
+
+
+def _cbow_from_flat(tokens, sid, eff, window, start, stop):
+    _, _, ok = _window_positions(sid, eff, window, start, stop)
+    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    centre = np.arange(start, stop)
+    ctx = np.clip(centre[:, None] + offsets[None, :], 0, max(tokens.size - 1, 0))
+    keep = ok.any(axis=1)
+    contexts = np.where(ok, tokens[ctx], 0)[keep]
+    return tokens[centre[keep]], contexts, ok[keep], centre[keep]
