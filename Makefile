@@ -1,6 +1,9 @@
 # The Math Behind Word2Vec: two commands do everything.
-#   make book   set up .venv, execute every chapter in a fresh kernel (into _build/book)
-#   make test   set up .venv, run the unit tests and strict nbval over notebooks/
+#   make book   set up .venv, execute every chapter in a fresh kernel (into _build/book),
+#               build the HTML edition from those copies (_build/html/index.html)
+#   make test   set up .venv, lint (ruff), run the unit tests and strict nbval over notebooks/
+# Also: make html (HTML edition from the stored outputs), make student (notebooks without
+# solutions, in _build/student), make lint, make outputs (maintainers).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute \
 	--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
 
-.PHONY: setup book test unit nbval outputs lab bench clean
+.PHONY: setup book html student lint test unit nbval outputs lab bench clean
 
 setup: $(STAMP)
 
@@ -18,12 +21,24 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+# The committed notebooks are not touched: fresh copies are executed into _build/book.
 book: setup
 	rm -rf _build/book && mkdir -p _build/book
 	$(EXECUTE) --output-dir _build/book $(NOTEBOOKS)
-	@echo "Executed chapters are in _build/book/"
+	$(BIN)/python -m w2vlib.edition html --notebooks _build/book --out _build/html
 
-test: setup
+# The website, from the outputs stored in notebooks/ (nothing is executed; works offline).
+html: setup
+	$(BIN)/python -m w2vlib.edition html --notebooks notebooks --out _build/html
+
+# Every chapter without its solutions: exercise cells raise NotImplementedError("exercise").
+student: setup
+	$(BIN)/python -m w2vlib.edition student --notebooks notebooks --out _build/student
+
+lint: setup
+	$(BIN)/ruff check w2vlib tests notebooks
+
+test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 unit: setup

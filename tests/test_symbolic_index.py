@@ -49,7 +49,8 @@ def test_wrong_component_formulas_are_rejected(wrong):
 
 def test_sums_that_differ_only_in_the_name_of_their_index_are_equal():
     a, w, w2, n = sp.IndexedBase("a"), *sp.symbols("w w' n", integer=True)
-    assert sy.assert_index_equal(sp.Sum(a[w] ** 2, (w, 0, n - 1)), sp.Sum(a[w2] ** 2, (w2, 0, n - 1)))
+    assert sy.assert_index_equal(sp.Sum(a[w] ** 2, (w, 0, n - 1)),
+                                 sp.Sum(a[w2] ** 2, (w2, 0, n - 1)))
     with pytest.raises(AssertionError):
         sy.assert_index_equal(sp.Sum(a[w] ** 2, (w, 0, n - 1)), sp.Sum(a[w2] ** 2, (w2, 1, n - 1)))
 
@@ -60,7 +61,8 @@ def test_simplify_index_leaves_no_delta_or_piecewise():
                 sp.diff(ix["loss"].xreplace({w: w2}), ix["U"][w, j])):
         assert raw.has(sp.KroneckerDelta)                 # differentiation left deltas
         tidy = sy.simplify_index(raw)
-        assert not any(isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta) for e in sp.preorder_traversal(tidy))
+        assert not any(isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta)
+                       for e in sp.preorder_traversal(tidy))
         assert not tidy.has(sp.Piecewise)
 
 
@@ -72,11 +74,13 @@ def test_simplified_component_evaluates_to_w2vlib_gradient(n, d, seed):
     o = int(rng.integers(n))
     sizes = {ix["n"]: n, ix["d"]: d, ix["o"]: o}
     tidy_v = sy.simplify_index(sp.diff(ix["loss"], ix["v"][j])).subs(sizes).doit()
-    tidy_U = sy.simplify_index(sp.diff(ix["loss"].xreplace({w: w2}), ix["U"][w, j])).subs(sizes).doit()
+    tidy_U = sy.simplify_index(sp.diff(ix["loss"].xreplace({w: w2}), ix["U"][w, j]))
+    tidy_U = tidy_U.subs(sizes).doit()
     f_v = sp.lambdify((ix["U"], ix["v"], j), tidy_v)
     f_U = sp.lambdify((ix["U"], ix["v"], w, j), tidy_U)
     U, v_c = rng.normal(size=(n, d)), rng.normal(size=d)
     _, grads = ob.skipgram_softmax(v_c, o, U)
-    np.testing.assert_allclose([f_v(U, v_c, jj) for jj in range(d)], grads["v_c"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose([f_v(U, v_c, jj) for jj in range(d)], grads["v_c"],
+                               rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose([[f_U(U, v_c, ww, jj) for jj in range(d)] for ww in range(n)],
                                grads["U"], rtol=1e-10, atol=1e-12)

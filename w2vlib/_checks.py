@@ -26,7 +26,8 @@ def as_float_array(x, name, *, ndim=None, min_ndim=0, finite=True):
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim} dimension(s), got shape {arr.shape}")
     if arr.ndim < min_ndim:
-        raise ValueError(f"{name}: expected at least {min_ndim} dimension(s), got shape {arr.shape}")
+        raise ValueError(f"{name}: expected at least {min_ndim} dimension(s), "
+                         f"got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)

@@ -156,11 +156,13 @@ def _format_row(r):
 def _format_summary(summary, ratio, cpu_ratio):
     lines = ["", "mean ± sd over seeds", _HEADER.replace(" seed", "     ")]
     for system, s in summary.items():
-        lines.append(f"{system:<8} {'':>4} {s['train_seconds'][0]:>8.2f} {s['cpu_seconds'][0]:>7.2f} "
-                     f"{s['words_per_second'][0]:>9,.0f} {s['analogy_accuracy'][0]:>8.4f} "
+        lines.append(f"{system:<8} {'':>4} {s['train_seconds'][0]:>8.2f} "
+                     f"{s['cpu_seconds'][0]:>7.2f} {s['words_per_second'][0]:>9,.0f} "
+                     f"{s['analogy_accuracy'][0]:>8.4f} "
                      f"{s['analogy_covered'][0]:>8.0f} {s['ws353_spearman'][0]:>9.4f}")
-        lines.append(f"{'  ± sd':<8} {'':>4} {s['train_seconds'][1]:>8.2f} {s['cpu_seconds'][1]:>7.2f} "
-                     f"{s['words_per_second'][1]:>9,.0f} {s['analogy_accuracy'][1]:>8.4f} "
+        lines.append(f"{'  ± sd':<8} {'':>4} {s['train_seconds'][1]:>8.2f} "
+                     f"{s['cpu_seconds'][1]:>7.2f} {s['words_per_second'][1]:>9,.0f} "
+                     f"{s['analogy_accuracy'][1]:>8.4f} "
                      f"{s['analogy_covered'][1]:>8.0f} {s['ws353_spearman'][1]:>9.4f}")
     lines.append(f"speed ratio w2vlib/gensim (words/s, wall): {ratio:.2f}x;  "
                  f"by CPU seconds: {cpu_ratio:.2f}x")

@@ -48,7 +48,8 @@ def numerical_gradient(f, params, h=1e-4, rng=None):
     if not (isinstance(h, float) and h > 0):
         raise ValueError(f"h: expected a positive float step, got {h!r}")
     if rng is not None and not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator or None, got {type(rng).__name__}")
+        raise ValueError("rng: expected a numpy.random.Generator or None, "
+                         f"got {type(rng).__name__}")
     state = rng.bit_generator.state if rng is not None else None
     x = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
 
@@ -111,7 +112,8 @@ def gradcheck(f, params, h=1e-4, rng=None):
     Returns a :class:`GradCheckReport`; call ``.assert_ok(tol)`` to assert.
     """
     if rng is not None and not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator or None, got {type(rng).__name__}")
+        raise ValueError("rng: expected a numpy.random.Generator or None, "
+                         f"got {type(rng).__name__}")
     state = rng.bit_generator.state if rng is not None else None
     out = f(**{k: np.array(v, dtype=np.float64) for k, v in params.items()})
     if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):

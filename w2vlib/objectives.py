@@ -25,7 +25,7 @@ few named intermediate gradients ("h", "u_o", "u_k", "z") for teaching.
 import numpy as np
 
 from . import _checks as chk
-from .functions import log_sigmoid, logsumexp, sigmoid, softmax
+from .functions import logsumexp, softmax
 
 __all__ = [
     "softmax_output",

@@ -1,0 +1,211 @@
+"""The student edition (w2vlib.edition): solutions stripped, notebooks valid and runnable.
+
+Every chapter is checked: no solution text survives, the notebook validates, and it runs
+in a fresh kernel up to (not including) its first exercise.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from w2vlib import edition
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+CHAPTERS = edition.chapters(NOTEBOOKS)
+IDS = [p.stem for p in CHAPTERS]
+
+
+# ----------------------------------------------------------------------- helpers (test side)
+
+def details_blocks(text):
+    """Every <details>...</details> block of a Markdown text, with its summary."""
+    return re.findall(r"<details>\s*<summary>(.*?)</summary>(.*?)</details>", text,
+                      re.DOTALL | re.IGNORECASE)
+
+
+def output_text(cell):
+    """The text of a code cell's outputs (streams, plain text, LaTeX, errors)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        for mime in ("text/plain", "text/latex", "text/markdown", "text/html"):
+            value = out.get("data", {}).get(mime, "")
+            parts.append(value if isinstance(value, str) else "".join(value))
+        parts.extend(out.get("traceback", []))
+    return "\n".join(parts)
+
+
+def lines(text):
+    """The stripped lines of a text that are long enough to identify it."""
+    return {line.strip() for line in text.splitlines() if len(line.strip()) >= 12}
+
+
+def solution_and_rest(nb):
+    """(lines of the solutions, lines of everything else) of an original chapter."""
+    secret, rest = [], []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            blocks = [b for b in details_blocks(cell.source) if "solution" in b[0].lower()]
+            secret.extend(body for _, body in blocks)
+            rest.append(re.sub(r"<details>.*?</details>", "", cell.source, flags=re.DOTALL))
+        elif "solution" in cell.metadata.get("tags", []):
+            secret.extend([cell.source, output_text(cell)])
+        else:
+            rest.extend([cell.source, output_text(cell)])
+    return lines("\n".join(secret)) - lines("\n".join(rest)), lines("\n".join(rest))
+
+
+def n_solution_cells(nb):
+    return sum("solution" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    written = edition.write_student(NOTEBOOKS, out)
+    assert [p.name for p in written] == [p.name for p in CHAPTERS]
+    return out
+
+
+# ------------------------------------------------------------------ every chapter, stripped
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_no_solution_survives(student, path):
+    original, stripped = edition.read(path), nbformat.read(str(student / path.name), 4)
+    nbformat.validate(stripped)
+    secret, _ = solution_and_rest(original)
+    if n_solution_cells(original) or "<details" in "".join(c.source for c in original.cells):
+        assert secret, "the chapter has solutions, so there must be solution text to look for"
+    text = "\n".join(c.source + "\n" + output_text(c) for c in stripped.cells)
+    assert not secret & lines(text)
+    for cell in stripped.cells:
+        assert "solution" not in cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown":
+            assert not [b for b in details_blocks(cell.source) if "solution" in b[0].lower()]
+    stubs = [c for c in stripped.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(stubs) == n_solution_cells(original)
+    for cell in stubs:
+        assert cell.source == edition.EXERCISE_STUB and cell.outputs == []
+        assert cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_everything_else_is_kept(student, path):
+    """Code cells that are not solutions keep their source and outputs, in order."""
+    original, stripped = edition.read(path), nbformat.read(str(student / path.name), 4)
+    keep = [(c.source, c.outputs) for c in original.cells
+            if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
+    kept = [(c.source, c.outputs) for c in stripped.cells
+            if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
+    assert kept == keep
+    assert edition.chapter_title(stripped) == edition.chapter_title(original)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_runs_up_to_the_first_exercise(student, path):
+    nb = nbformat.read(str(student / path.name), 4)
+    first = next((i for i, c in enumerate(nb.cells)
+                  if "exercise" in c.metadata.get("tags", [])), len(nb.cells))
+    nb.cells = nb.cells[:first]
+    if not any(c.cell_type == "code" for c in nb.cells):
+        pytest.skip("no code before the first exercise")
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(student)}}).execute()
+    errors = [out for c in nb.cells if c.cell_type == "code" for out in c.outputs
+              if out.output_type == "error"
+              and "raises-exception" not in c.metadata.get("tags", [])]
+    assert not errors
+
+
+def test_student_notebook_stops_at_the_stub(tmp_path):
+    """Run past the first exercise: the stub raises NotImplementedError("exercise")."""
+    nb = new_notebook(cells=[
+        new_code_cell("x = 2"),
+        new_markdown_cell("**Exercise 1.** Square x.\n\n<details><summary>Solution</summary>\n\n"
+                          "Multiply.\n\n</details>"),
+        new_code_cell("assert x * x == 4", metadata={"tags": ["solution"]}),
+    ])
+    stripped = edition.strip_solutions(nb)
+    with pytest.raises(Exception, match="exercise"):
+        NotebookClient(stripped, timeout=60, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert stripped.cells[-1].outputs[-1]["ename"] == "NotImplementedError"
+
+
+# ------------------------------------------------------------------- strip_solutions itself
+
+def small_notebook():
+    solution_out = new_output("stream", name="stdout", text="the answer is 42\n")
+    return new_notebook(cells=[
+        new_markdown_cell("# Chapter 9 — A title\n\nText."),
+        new_code_cell("x = 1\nprint(x)", execution_count=1,
+                      outputs=[new_output("stream", name="stdout", text="1\n")]),
+        new_markdown_cell("## Exercises\n\n**Exercise 1.** Find it.\n\n"
+                          "<details><summary>Solution</summary>\n\nIt is 42, because of"
+                          " the secret argument.\n\n</details>\n\n**Exercise 2.** More."),
+        new_code_cell("answer = 6 * 7\nprint('the answer is', answer)", execution_count=2,
+                      metadata={"tags": ["solution", "other-tag"]}, outputs=[solution_out]),
+        new_markdown_cell("<DETAILS> <summary> Solution (sketch)</summary>\nshort\n</details>"),
+        new_markdown_cell("<details><summary>Hint</summary>\n\nThink of 6.\n\n</details>"),
+    ])
+
+
+def test_strip_solutions_small_notebook():
+    nb = small_notebook()
+    before = nbformat.writes(nb)
+    out = edition.strip_solutions(nb)
+    assert nbformat.writes(nb) == before                      # the input is not modified
+    nbformat.validate(out)
+    sources = [c.source for c in out.cells]
+    assert len(out.cells) == 5                                # the solution-only cell is gone
+    assert sources[0] == nb.cells[0].source
+    assert out.cells[1] == nb.cells[1]                        # other cells kept, outputs too
+    assert sources[2] == "## Exercises\n\n**Exercise 1.** Find it.\n\n**Exercise 2.** More."
+    stub = out.cells[3]
+    assert stub.source == edition.EXERCISE_STUB
+    assert stub.outputs == [] and stub.execution_count is None
+    assert stub.metadata["tags"] == ["other-tag", "exercise"]
+    assert "Hint" in sources[4]                               # a hint is not a solution
+    text = nbformat.writes(out)
+    for secret in ("secret argument", "short", "6 * 7", "the answer is 42", "Solution"):
+        assert secret not in text
+
+
+def test_stub_raises_not_implemented():
+    with pytest.raises(NotImplementedError, match="exercise"):
+        exec(edition.EXERCISE_STUB, {})
+
+
+def test_write_student_writes_every_chapter(tmp_path):
+    src = tmp_path / "nb"
+    src.mkdir()
+    for name in ("01_b.ipynb", "00_a.ipynb", "notes.ipynb"):
+        nbformat.write(small_notebook(), str(src / name))
+    written = edition.write_student(src, tmp_path / "out")
+    assert [p.name for p in written] == ["00_a.ipynb", "01_b.ipynb"]
+    for p in written:
+        assert "<details><summary>Solution" not in p.read_text()
+    assert not (tmp_path / "out" / "notes.ipynb").exists()
+    (src / "01_b.ipynb").rename(src / "02_b.ipynb")          # a renamed chapter leaves no copy
+    written = edition.write_student(src, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["00_a.ipynb", "02_b.ipynb"]
+    with pytest.raises(ValueError, match="out: expected a folder other than the notebooks'"):
+        edition.write_student(src, src)
+    assert "<details><summary>Solution" in (src / "00_a.ipynb").read_text()  # untouched
+
+
+def test_chapter_title():
+    assert edition.chapter_title(small_notebook()) == "Chapter 9 — A title"
+    with pytest.raises(ValueError, match="nb: expected .*level-1 heading"):
+        edition.chapter_title(new_notebook(cells=[new_markdown_cell("## Only a section")]))
+
+
+def test_chapters_bad_folder(tmp_path):
+    with pytest.raises(ValueError, match="notebooks: expected a folder"):
+        edition.chapters(tmp_path / "missing")
+    with pytest.raises(ValueError, match="notebooks: no chapter notebooks"):
+        edition.chapters(tmp_path)
