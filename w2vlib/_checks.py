@@ -94,3 +94,30 @@ def as_binary(t, name, length):
     if not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"{name}: expected only 0 and 1, got {arr.tolist()}")
     return arr.astype(np.float64)
+
+
+def as_words(words, n, *, storable=False):
+    """A list of n distinct, non-empty strings (one word per row of an (n, d) matrix).
+
+    storable: also refuse whitespace inside a word (the word2vec file formats cannot
+    store it). Returns ``(words, index)`` with index the dict word -> row.
+    """
+    if isinstance(words, (str, bytes)):
+        raise ValueError(f"words: expected a sequence of strings, got a single "
+                         f"{type(words).__name__}")
+    words = list(words)
+    if len(words) != n:
+        raise ValueError(f"words/vectors: expected one word per row, got {len(words)} words "
+                         f"for {n} rows")
+    index = {}
+    for i, w in enumerate(words):
+        if not isinstance(w, str) or not w:
+            raise ValueError(f"words: expected non-empty strings, got {w!r} at position {i}")
+        if storable and any(ch.isspace() for ch in w):
+            raise ValueError(f"words: word {w!r} at position {i} contains whitespace, which the "
+                             f"word2vec formats cannot store")
+        if w in index:
+            raise ValueError(f"words: expected distinct words, {w!r} appears at positions "
+                             f"{index[w]} and {i}")
+        index[w] = i
+    return words, index

@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_float_array, as_matrix, as_vector
+from ._checks import as_float_array, as_matrix, as_vector, as_words
 
 __all__ = [
     "KeyedVectors",
@@ -105,22 +105,8 @@ class KeyedVectors:
     """
 
     def __init__(self, words, vectors):
-        if isinstance(words, (str, bytes)):
-            raise ValueError(f"words: expected a sequence of strings, got a single "
-                             f"{type(words).__name__}")
-        words = list(words)
         vectors = as_matrix(vectors, "vectors")
-        if len(words) != vectors.shape[0]:
-            raise ValueError(f"words/vectors: expected one word per row, got {len(words)} "
-                             f"words for vectors of shape {vectors.shape}")
-        index = {}
-        for i, w in enumerate(words):
-            if not isinstance(w, str) or not w:
-                raise ValueError(f"words: expected non-empty strings, got {w!r} at position {i}")
-            if w in index:
-                raise ValueError(f"words: expected distinct words, {w!r} appears at positions "
-                                 f"{index[w]} and {i}")
-            index[w] = i
+        words, index = as_words(words, vectors.shape[0])
         self.words = words
         self.key_to_index = index
         self.vectors = np.array(vectors, order="C", copy=True)   # a copy: later changes to the

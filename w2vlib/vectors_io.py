@@ -33,35 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_matrix
+from ._checks import as_matrix, as_words
 
 __all__ = ["save_word2vec_format", "load_word2vec_format"]
 
 _MAX_HEADER = 1024          # bytes: a header is two integers
 _MAX_WORD = 4096            # bytes: a longer "word" means a corrupt or misread file
 _CHUNK = 1 << 20
-
-
-def _check_words(words, n):
-    if isinstance(words, (str, bytes)):
-        raise ValueError(f"words: expected a sequence of strings, got a single "
-                         f"{type(words).__name__}")
-    words = list(words)
-    if len(words) != n:
-        raise ValueError(f"words/vectors: expected one word per row, got {len(words)} words "
-                         f"for {n} rows")
-    seen = {}
-    for i, w in enumerate(words):
-        if not isinstance(w, str) or not w:
-            raise ValueError(f"words: expected non-empty strings, got {w!r} at position {i}")
-        if any(ch.isspace() for ch in w):
-            raise ValueError(f"words: word {w!r} at position {i} contains whitespace, which the "
-                             f"word2vec formats cannot store")
-        if w in seen:
-            raise ValueError(f"words: expected distinct words, {w!r} appears at positions "
-                             f"{seen[w]} and {i}")
-        seen[w] = i
-    return words
 
 
 def save_word2vec_format(path, words, vectors, binary=False):
@@ -71,7 +49,7 @@ def save_word2vec_format(path, words, vectors, binary=False):
     a half-written file under ``path``. Values are stored as float32.
     """
     vectors = as_matrix(vectors, "vectors")
-    words = _check_words(words, vectors.shape[0])
+    words, _ = as_words(words, vectors.shape[0], storable=True)
     n, d = vectors.shape
     data = vectors.astype("<f4")
     path = Path(path)
