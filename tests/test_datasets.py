@@ -325,3 +325,14 @@ def test_text8_bad_arguments(tmp_path):
         datasets.text8(cache_dir=tmp_path, url=None)
     with pytest.raises(ValueError, match="size: expected a positive integer, got 0"):
         datasets.chunk(["a"], 0)
+
+
+def test_truncate_keeps_sentence_boundaries_and_refuses_bad_sizes():
+    sentences = [["a", "b", "c"], ["d", "e"], ["f"]]
+    assert datasets.truncate(sentences, 4) == [["a", "b", "c"], ["d"]]
+    assert datasets.truncate(sentences, 3) == [["a", "b", "c"]]
+    assert datasets.truncate(sentences, 100) == sentences
+    assert datasets.truncate(sentences, None) is sentences
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="max_tokens: expected a positive integer or None"):
+            datasets.truncate(sentences, bad)

@@ -57,15 +57,7 @@ def load_corpus(name, max_tokens=None):
         sents = datasets.chunk(datasets.text8(max_tokens=max_tokens), 1000)
     else:
         raise ValueError(f"corpus: expected one of {CORPORA}, got {name!r}")
-    if max_tokens is not None:
-        out, left = [], max_tokens
-        for s in sents:
-            if left <= 0:
-                break
-            out.append(s[:left])
-            left -= len(out[-1])
-        sents = out
-    return sents
+    return datasets.truncate(sents, max_tokens)
 
 
 def _evaluate(words, vectors, analogies, wordsim):

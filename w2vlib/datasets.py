@@ -51,6 +51,7 @@ from .corpus import tokenize
 
 __all__ = [
     "cache_dir",
+    "truncate",
     "wiki_corpus",
     "lee_corpus",
     "analogy_path",
@@ -125,8 +126,12 @@ def count_tokens(sentences):
     return sum(len(s) for s in sentences)
 
 
-def _truncate(sentences, max_tokens):
-    """The first ``max_tokens`` tokens, keeping sentence boundaries (the last one cut)."""
+def truncate(sentences, max_tokens):
+    """The first ``max_tokens`` tokens, keeping sentence boundaries (the last one cut).
+
+    sentences: list of lists of tokens; max_tokens: a positive int, or None for all.
+    """
+    max_tokens = _check_max_tokens(max_tokens)
     if max_tokens is None:
         return sentences
     out, left = [], max_tokens
@@ -223,7 +228,7 @@ def wiki_corpus(max_tokens=None, cache_dir=None, chunk_size=1000, rebuild=False)
 
         _atomic_write_bytes(path, write)
     sentences = [p[i:i + chunk_size] for p in paragraphs for i in range(0, len(p), chunk_size)]
-    return _truncate(sentences, max_tokens)
+    return truncate(sentences, max_tokens)
 
 
 def lee_corpus(max_tokens=None):
@@ -234,7 +239,7 @@ def lee_corpus(max_tokens=None):
     max_tokens = _check_max_tokens(max_tokens)
     with open(_datapath(LEE_FILE), encoding="utf-8") as f:
         docs = [tokenize(line) for line in f]
-    return _truncate([d for d in docs if d], max_tokens)
+    return truncate([d for d in docs if d], max_tokens)
 
 
 def load_analogies(path, lowercase=True):
