@@ -1,0 +1,103 @@
+"""Every objective of :mod:`w2vlib.objectives`, written once as a plain forward computation.
+
+Each function takes the arguments of its namesake in :mod:`w2vlib.objectives`, writes
+only the loss J with :mod:`w2vlib.autodiff` arrays, and returns ``(loss, grads)`` with
+the gradients found by reverse-mode differentiation: no derivative is written by hand.
+That makes it a fourth check of the hand-derived gradients, independent of SymPy, of
+finite differences and of the analytic formulas (tests/test_autodiff.py).
+
+grads holds one entry per parameter ("v_c", "U", "V" or "U_inner"), in float64.
+"""
+
+import numpy as np
+
+from . import _checks as chk
+from . import autodiff as ad
+
+__all__ = ["skipgram_softmax", "skipgram_neg_sampling", "skipgram_hs",
+           "cbow_softmax", "cbow_neg_sampling", "cbow_hs"]
+
+
+# --------------------------------------------------------------------------- output layers
+def softmax_loss(h, o, U):
+    """J = -log softmax(U h)_o = logsumexp(z) - z_o with z = U h."""
+    z = U @ h
+    return ad.logsumexp(z) - z[o]
+
+
+def logistic_loss(h, rows, targets, U):
+    """J = -sum_j log sigma((2 t_j - 1) u_{r_j} . h): the scores s = U[rows] h."""
+    s = U[rows] @ h
+    return -ad.log_sigmoid((2.0 * targets - 1.0) * s).sum()
+
+
+def _ns_rows(word, negatives, n):
+    k = chk.as_indices(negatives, "negatives", n, what="negative sample index")
+    rows = np.concatenate([[word], k])
+    targets = np.zeros(rows.size)
+    targets[0] = 1.0
+    return rows, targets
+
+
+def _hs_rows(path, code, n_inner):
+    path = chk.as_indices(path, "path", n_inner, what="inner-node index")
+    return path, 1.0 - chk.as_binary(code, "code", path.size)
+
+
+# --------------------------------------------------------------------------- skip-gram
+def skipgram_softmax(v_c, o, U):
+    """Skip-gram, full softmax: J = logsumexp(U v_c) - (U v_c)_o."""
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    o = chk.as_index(o, "o", U.shape[0])
+    return ad.grad(lambda v_c, U: softmax_loss(v_c, o, U), v_c=v_c, U=U)
+
+
+def skipgram_neg_sampling(v_c, o, negatives, U):
+    """Skip-gram, negative sampling: J = -log sigma(u_o.v_c) - sum_k log sigma(-u_k.v_c)."""
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    o = chk.as_index(o, "o", U.shape[0])
+    rows, t = _ns_rows(o, negatives, U.shape[0])
+    return ad.grad(lambda v_c, U: logistic_loss(v_c, rows, t, U), v_c=v_c, U=U)
+
+
+def skipgram_hs(v_c, path, code, U_inner):
+    """Skip-gram, hierarchical softmax: J = -sum_l log sigma((2 t_l - 1) u_{n_l} . v_c)."""
+    U_inner = chk.as_matrix(U_inner, "U_inner")
+    v_c = chk.as_vector(v_c, "v_c", U_inner.shape[1])
+    rows, t = _hs_rows(path, code, U_inner.shape[0])
+    return ad.grad(lambda v_c, U_inner: logistic_loss(v_c, rows, t, U_inner),
+                   v_c=v_c, U_inner=U_inner)
+
+
+# --------------------------------------------------------------------------- CBOW
+def _cbow(V, context, out_name, out_matrix):
+    out_matrix = chk.as_matrix(out_matrix, out_name)
+    V = chk.as_matrix(V, "V", out_matrix.shape[1])
+    context = chk.as_indices(context, "context", V.shape[0], what="context word index")
+    return V, context, out_matrix
+
+
+def cbow_softmax(V, context, c, U):
+    """CBOW, full softmax: h = mean of V[context], J = logsumexp(U h) - (U h)_c."""
+    V, context, U = _cbow(V, context, "U", U)
+    c = chk.as_index(c, "c", U.shape[0])
+    return ad.grad(lambda V, U: softmax_loss(V[context].mean(axis=0), c, U), V=V, U=U)
+
+
+def cbow_neg_sampling(V, context, c, negatives, U):
+    """CBOW, negative sampling: the SGNS loss with h = mean of V[context] for v_c."""
+    V, context, U = _cbow(V, context, "U", U)
+    c = chk.as_index(c, "c", U.shape[0])
+    rows, t = _ns_rows(c, negatives, U.shape[0])
+    return ad.grad(lambda V, U: logistic_loss(V[context].mean(axis=0), rows, t, U),
+                   V=V, U=U)
+
+
+def cbow_hs(V, context, path, code, U_inner):
+    """CBOW, hierarchical softmax along the centre word's path."""
+    V, context, U_inner = _cbow(V, context, "U_inner", U_inner)
+    rows, t = _hs_rows(path, code, U_inner.shape[0])
+    return ad.grad(lambda V, U_inner: logistic_loss(V[context].mean(axis=0), rows, t,
+                                                    U_inner), V=V, U_inner=U_inner)
