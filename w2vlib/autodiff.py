@@ -31,7 +31,7 @@ import numpy as np
 from . import _checks as chk
 from .gradcheck import gradcheck
 
-__all__ = ["Var", "primitive", "grad", "jvp", "check_vjp", "count_ops",
+__all__ = ["Var", "primitive", "grad", "jvp", "seeded_loss", "check_vjp", "count_ops",
            "exp", "log", "sigmoid", "log_sigmoid", "logsumexp", "softmax", "vsum", "mean",
            "matmul", "take_rows"]
 
@@ -100,6 +100,12 @@ class Var:
     def __pow__(self, k): return power(self, k)                    # noqa: E704
     def __getitem__(self, rows): return take_rows(self, rows)      # noqa: E704
     def sum(self, axis=None): return vsum(self, axis)              # noqa: E704
+
+    def named(self, name):
+        """Give this node a name (shown by repr and in traces); returns the node."""
+        self.name = name
+        return self
+
     def mean(self, axis=None): return mean(self, axis)             # noqa: E704
 
     # ---------------------------------------------------------------- the graph
@@ -472,6 +478,29 @@ def jvp(f, params, tangents):
     return out.value, dot.get(id(out), np.zeros_like(out.value))
 
 
+def seeded_loss(f, seed):
+    """The scalar s . f(x) as a function ``(**params) -> (loss, grads)``, grads by
+    reverse mode with the seed s: the form :func:`w2vlib.gradcheck.gradcheck` and
+    :func:`w2vlib.verify.check` (``fd=``) take, for an operation of any output shape.
+
+    seed: an array of f's output shape, or a numpy Generator: then a standard normal
+    seed of that shape is drawn at the first call and kept.
+    """
+    if not isinstance(seed, np.random.Generator):
+        seed = _as_float(seed, "seed")
+    fixed = []
+
+    def loss(**params):
+        leaves = _leaves(params)
+        out = _var_output(f, f(**leaves))
+        if not fixed:
+            fixed.append(seed.normal(size=out.shape)
+                         if isinstance(seed, np.random.Generator) else seed)
+        out.backward(fixed[0])
+        return float(np.sum(fixed[0] * out.value)), {k: v.grad for k, v in leaves.items()}
+    return loss
+
+
 def check_vjp(f, params, rng):
     """Check the VJPs of ``f(**params)`` (any output shape) by finite differences.
 
@@ -481,12 +510,4 @@ def check_vjp(f, params, rng):
     """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
-    leaves = _leaves(params)
-    seed = rng.normal(size=_var_output(f, f(**leaves)).shape)
-
-    def loss(**x):
-        lv = {k: Var(v, name=k) for k, v in x.items()}
-        out = f(**lv)
-        out.backward(seed)
-        return float(np.sum(seed * out.value)), {k: v.grad for k, v in lv.items()}
-    return gradcheck(loss, params)
+    return gradcheck(seeded_loss(f, rng), params)
