@@ -4,6 +4,8 @@ Modules, by what they hold (names follow the book's notation, chapter 00):
     functions    sigmoid, log_sigmoid, softmax, log_softmax, logsumexp (stable)
     objectives   every word2vec loss with its gradients, ``(loss, grads)``
     gradcheck    central finite differences with a report of the worst entry
+    autodiff     reverse-mode automatic differentiation (VJPs), forward mode (JVPs)
+    ad_objectives  every objective as a forward computation, differentiated by autodiff
     jacobians    softmax and elementwise Jacobians; the blog post's "trick" gradient
     huffman      Huffman codes and inner-node paths for hierarchical softmax
     symbolic     SymPy models of every loss, index notation, assert_equal
