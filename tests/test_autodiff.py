@@ -289,6 +289,10 @@ def test_bad_input_is_named():
         x.sum(axis=2)
     with pytest.raises(ValueError, match="logsumexp: expected at least one entry"):
         ad.logsumexp(ad.Var(np.ones((2, 0))))
+    with pytest.raises(ValueError, match="exp: the result has a non-finite entry"):
+        ad.exp(x * 1000.0)
+    with pytest.raises(ValueError, match="power: x \\*\\* 0.5 has no finite derivative at 0"):
+        (x - 1.0) ** 0.5
     with pytest.raises(TypeError, match="power: expected a constant real exponent"):
         x ** x
     with pytest.raises(TypeError, match="each edge must be"):

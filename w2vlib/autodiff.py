@@ -176,6 +176,9 @@ def primitive(op, value, edges, cost=None):
     cost: the scalar operations of the forward computation (default: value's size).
     """
     value = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{op}: the result has a non-finite entry (an overflow, or an "
+                         "input outside the operation's domain)")
     full = []
     for e in edges:
         if not (isinstance(e, tuple) and 2 <= len(e) <= 4 and isinstance(e[0], Var)
@@ -261,6 +264,8 @@ def power(x, k):
     if not isinstance(k, numbers.Real) or isinstance(k, bool):
         raise TypeError(f"power: expected a constant real exponent, got {type(k).__name__}")
     x = _as_var(x)
+    if k < 1 and np.any(x.value == 0):
+        raise ValueError(f"power: x ** {k} has no finite derivative at 0")
     d = k * x.value ** (k - 1)
     return primitive("power", x.value ** k, [(x, lambda g: g * d, lambda t: t * d)])
 
@@ -268,7 +273,8 @@ def power(x, k):
 def exp(x):
     """e^x elementwise. VJP: g -> g * e^x (the output itself)."""
     x = _as_var(x)
-    y = np.exp(x.value)
+    with np.errstate(over="ignore"):            # an overflow is reported by primitive()
+        y = np.exp(x.value)
     return primitive("exp", y, [(x, lambda g: g * y, lambda t: t * y)])
 
 
