@@ -156,6 +156,12 @@ def test_shared_subexpression_adds_both_paths(rng):
     np.testing.assert_allclose(x.grad, 2 * a + np.exp(a), rtol=1e-14)
 
 
+def test_an_unused_parameter_gets_a_zero_gradient():
+    loss, grads = ad.grad(lambda a, b: (a * a).sum(), a=np.ones(2), b=np.ones((3, 2)))
+    assert loss == 2.0 and np.array_equal(grads["a"], [2.0, 2.0])
+    assert np.array_equal(grads["b"], np.zeros((3, 2)))
+
+
 def test_softmax_cross_entropy_vjp_is_p_minus_y(rng):
     z = rng.normal(size=6)
     zv = ad.Var(z)

@@ -451,7 +451,8 @@ def grad(f, **params):
     leaves = _leaves(params)
     out = _var_output(f, f(**leaves))
     out.backward()
-    return float(out.value), {k: v.grad for k, v in leaves.items()}
+    return float(out.value), {k: np.zeros_like(v.value) if v.grad is None else v.grad
+                              for k, v in leaves.items()}     # None: J does not use it
 
 
 def jvp(f, params, tangents):
