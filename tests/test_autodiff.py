@@ -102,13 +102,10 @@ def _rand(rng, shape, positive=False):
 shapes = st.tuples(st.integers(1, 4), st.integers(1, 5))
 
 
-@settings(max_examples=20)
-@given(shapes, st.integers(0, 2**32 - 1))
-def test_every_vjp_matches_finite_differences(shape, seed):
-    rng = np.random.default_rng(seed)
-    m, k = shape
+def op_cases(rng, m, k):
+    """(f, inputs) for every operation, with broadcasting and repeated rows."""
     rows = rng.integers(0, m, size=5)                # repeats are likely
-    cases = [
+    return [
         (lambda a, b: a + b, {"a": _rand(rng, (m, k)), "b": _rand(rng, (k,))}),
         (lambda a, b: a - b, {"a": _rand(rng, (m, 1)), "b": _rand(rng, (1, k))}),
         (lambda a, b: a * b, {"a": _rand(rng, (m, k)), "b": _rand(rng, (m, 1))}),
@@ -133,8 +130,28 @@ def test_every_vjp_matches_finite_differences(shape, seed):
         (lambda a: a[m - 1], {"a": _rand(rng, (m, k))}),
         (lambda a: 2.0 * a + np.ones(k) - 1.0 / (a * a + 1.0), {"a": _rand(rng, (m, k))}),
     ]
-    for f, params in cases:
+
+
+@settings(max_examples=20)
+@given(shapes, st.integers(0, 2**32 - 1))
+def test_every_vjp_matches_finite_differences(shape, seed):
+    rng = np.random.default_rng(seed)
+    for f, params in op_cases(rng, *shape):
         ad.check_vjp(f, params, rng).assert_ok(FD_TOL)
+
+
+@settings(max_examples=20)
+@given(shapes, st.integers(0, 2**32 - 1))
+def test_every_jvp_is_the_transpose_of_its_vjp(shape, seed):
+    """<s, (dy/dx) t> = <(dy/dx)^T s, t> for random s and t: the JVPs and VJPs agree."""
+    rng = np.random.default_rng(seed)
+    for f, params in op_cases(rng, *shape):
+        tangents = {k: rng.normal(size=np.shape(v)) for k, v in params.items()}
+        value, dot = ad.jvp(f, params, tangents)
+        s = rng.normal(size=np.shape(value))
+        _, grads = ad.seeded_loss(f, s)(**params)
+        expected = sum(np.sum(grads[k] * tangents[k]) for k in params)
+        assert relative_error(np.sum(s * dot), expected) <= TOL
 
 
 def test_repeated_rows_accumulate(rng):
