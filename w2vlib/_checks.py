@@ -7,8 +7,15 @@ call that made it, not as a NumPy broadcasting error three frames deeper.
 """
 
 import numbers
+import os
 
 import numpy as np
+
+#: The largest array a w2vlib function may allocate, in bytes: 4 GiB, or the value of the
+#: environment variable W2VLIB_MAX_BYTES. Parameters that would need more are refused
+#: before anything is allocated (a typo such as ``window=10**6`` should not swap the
+#: machine to death).
+MAX_BYTES = int(os.environ.get("W2VLIB_MAX_BYTES", 4 * 2**30))
 
 
 def as_float_array(x, name, *, ndim=None, min_ndim=0, finite=True):
@@ -94,6 +101,77 @@ def as_binary(t, name, length):
     if not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"{name}: expected only 0 and 1, got {arr.tolist()}")
     return arr.astype(np.float64)
+
+
+def check_index_array(idx, name, n):
+    """Check (cheaply: the trainer's inner loop calls it) that ``idx`` is an integer array
+    of indices in 0..n-1; negative indices would silently wrap to the end."""
+    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"{name}: expected integer word indices, got dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
+        raise IndexError(f"{name}: expected word indices in 0..{n - 1}, got {int(bad)}")
+    return idx
+
+
+def check_binary_array(t, name, shape):
+    """``t`` broadcast to ``shape`` with only 0 and 1 (targets t_j, or a padding mask)."""
+    arr = np.asarray(t)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name}: expected an array of 0s and 1s, got dtype {arr.dtype}")
+    try:
+        arr = np.broadcast_to(arr, shape)
+    except ValueError:
+        raise ValueError(f"{name}: expected shape {shape} (or one that broadcasts to it), "
+                         f"got {arr.shape}") from None
+    if not np.all((arr == 0) | (arr == 1)):
+        bad = arr[(arr != 0) & (arr != 1)].ravel()[0].item()
+        raise ValueError(f"{name}: expected only 0 and 1, got {bad!r}")
+    return arr
+
+
+def text_lines(path, encoding="utf-8"):
+    """Yield ``(line_no, line)`` for a text file, counting from 1.
+
+    A line that does not decode is a ``ValueError`` naming the file and the line, not a
+    bare ``UnicodeDecodeError`` with neither.
+    """
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(f, 1):
+            try:
+                yield line_no, raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{path}: line {line_no} is not valid {encoding.upper()} "
+                                 f"({exc.reason} at byte {exc.start})") from None
+
+
+def check_memory(nbytes, name, what):
+    """Refuse a parameter whose arrays would need more than :data:`MAX_BYTES`."""
+    if nbytes > MAX_BYTES:
+        raise ValueError(f"{name}: too large: {what} would need {nbytes / 2**30:.1f} GiB, more "
+                         f"than the limit of {MAX_BYTES / 2**30:.1f} GiB (W2VLIB_MAX_BYTES)")
+
+
+class NonFiniteError(ValueError):
+    """A computation met (or made) a value that is not finite: an input was inf or NaN, or
+    scores overflowed. A ValueError, so callers that catch bad input catch it too."""
+
+
+def check_finite_result(*results, inputs):
+    """Raise :class:`NonFiniteError` if a result is not finite, naming the culprit input.
+
+    Checking the (small) results is cheaper than checking every input on each call; a
+    non-finite input shows up in them, and so do finite inputs whose scores overflow.
+    """
+    if all(np.isfinite(r).all() for r in results):
+        return
+    for name, x in inputs.items():
+        if not np.isfinite(x).all():
+            where = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+            raise NonFiniteError(f"{name}: expected finite values, found {x[where].item()} "
+                                 f"at index {where}")
+    raise NonFiniteError(f"{'/'.join(inputs)}: expected inputs small enough for the scores "
+                         "to stay finite; the loss or its gradient overflowed")
 
 
 def as_words(words, n, *, storable=False):

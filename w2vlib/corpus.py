@@ -19,6 +19,8 @@ of word indices ``0..n-1``; an empty sentence is allowed and contributes nothing
 
 import math
 import re
+import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -39,23 +41,52 @@ __all__ = [
     "SUBSAMPLING_FORMULAS",
 ]
 
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = None             # compiled on first use: letters followed by letters or marks
 
 SUBSAMPLING_FORMULAS = ("word2vec", "paper", "d2l")
 
 
 # --------------------------------------------------------------------------- tokens
-def tokenize(text):
-    """Split text into lowercase alphabetic tokens.
+def _word_pattern():
+    """A letter followed by letters and combining marks (Unicode categories L*, M*).
 
-    A token is a maximal run of letters (Unicode letters, so "café" is one token);
-    digits, punctuation, underscores and whitespace separate tokens and are dropped.
-    So "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
+    Python's ``re`` has no ``\\p{M}``, so the ranges of the mark categories are read
+    from :mod:`unicodedata` once (about 0.15 s) and put in a character class.
+    """
+    global _WORD
+    if _WORD is None:
+        ranges, start = [], None
+        for cp in range(sys.maxunicode + 2):
+            mark = cp <= sys.maxunicode and unicodedata.category(chr(cp))[0] == "M"
+            if mark and start is None:
+                start = cp
+            elif not mark and start is not None:
+                ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
+                start = None
+        marks = "".join(ranges)
+        _WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{marks}])*")
+    return _WORD
+
+
+def tokenize(text):
+    """Split text into lowercase word tokens.
+
+    A token is a letter followed by any run of letters and combining marks, so words
+    written with combining marks stay whole: "हिन्दी भाषा" gives ["हिन्दी", "भाषा"] and
+    "naïve Zürich" gives ["naïve", "zürich"] whether the accents are precomposed or
+    combining. Digits, punctuation, underscores and whitespace separate tokens and are
+    dropped: "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
+
+    The text is NFKC-normalised, lowercased, and normalised again (lowercasing can
+    produce sequences that compose); the combining dot above that lowercasing leaves
+    after "i" (from "İ", U+0130) is dropped, so "İstanbul" gives ["istanbul"].
     text: str. Returns a list of str (empty for text without letters).
     """
     if not isinstance(text, str):
-        raise ValueError(f"text: expected a str, got {type(text).__name__}")
-    return _WORD.findall(text.lower())
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
+    text = text.replace("i\u0307", "i")
+    return _word_pattern().findall(text)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -85,11 +116,15 @@ class Vocab:
         words seen at least ``min_count`` times."""
         min_count = _check_min_count(min_count)
         counter = Counter()
-        for sentence in sentences:
+        for i, sentence in enumerate(sentences):
             if isinstance(sentence, str):
                 raise ValueError("sentences: expected an iterable of token lists, got a str "
                                  "among them (tokenize it first)")
             counter.update(sentence)
+        bad = [w for w in counter if not isinstance(w, str) or not w]
+        if bad:
+            raise ValueError(f"sentences: expected tokens that are non-empty strings, got "
+                             f"{bad[0]!r}")
         if not counter:
             raise ValueError("sentences: expected at least one token, got an empty corpus")
         kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
@@ -102,13 +137,26 @@ class Vocab:
     @classmethod
     def from_counts(cls, words, counts):
         """A vocabulary from parallel lists of words and counts (kept in the given order)."""
+        if isinstance(words, (str, bytes)):
+            raise TypeError("words: expected a sequence of words, got a single "
+                            f"{type(words).__name__}")
         words = list(words)
-        counts = np.asarray(counts, dtype=np.int64)
-        if counts.shape != (len(words),) or len(words) == 0:
+        raw = np.asarray(counts)
+        if raw.shape != (len(words),) or len(words) == 0:
             raise ValueError(f"counts: expected one count per word ({len(words)}), got shape "
-                             f"{counts.shape}")
-        if np.any(counts < 1):
+                             f"{raw.shape}")
+        if raw.dtype == bool or not np.issubdtype(raw.dtype, np.number) \
+                or np.issubdtype(raw.dtype, np.complexfloating) \
+                or not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
+            raise ValueError(f"counts: expected whole-number counts, got {raw[:5].tolist()}"
+                             f"{' ...' if raw.size > 5 else ''}")
+        if np.any(raw < 1):
             raise ValueError("counts: expected positive counts")
+        counts = raw.astype(np.int64)
+        for i, w in enumerate(words):
+            if not isinstance(w, str) or not w:
+                raise ValueError(f"words: expected non-empty strings, got {w!r} at "
+                                 f"position {i}")
         index = {w: i for i, w in enumerate(words)}
         if len(index) != len(words):
             raise ValueError("words: expected distinct words")
@@ -126,7 +174,14 @@ class Vocab:
         return int(self.counts.sum())
 
     def encode(self, tokens):
-        """Word indices of ``tokens`` (int32 array); out-of-vocabulary tokens are dropped."""
+        """Word indices of ``tokens`` (int32 array); out-of-vocabulary tokens are dropped.
+
+        tokens: a list (or other iterable) of str, e.g. from :func:`tokenize`; a single
+        str is refused (it would be read one character at a time).
+        """
+        if isinstance(tokens, (str, bytes)):
+            raise TypeError(f"tokens: expected a list of tokens, got a single "
+                            f"{type(tokens).__name__} (tokenize it first)")
         get = self.index.get
         idx = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32)
         return idx[idx >= 0]
@@ -233,7 +288,10 @@ def noise_distribution(counts, power=0.75):
     if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) \
             or not math.isfinite(power):
         raise ValueError(f"power: expected a finite number, got {power!r}")
-    w = counts ** power
+    # In log space, so that a large power is a sharp but valid distribution rather than
+    # inf / inf = NaN: P_n(w) = exp(power log #(w) - max) / sum.
+    logw = power * np.log(counts)
+    w = np.exp(logw - logw.max())
     return w / w.sum()
 
 

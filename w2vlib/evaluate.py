@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _checks as chk
 from ._checks import as_float_array, as_matrix, as_vector, as_words
 
 __all__ = [
@@ -411,29 +412,23 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, method="3cosadd", case_in
     sections, section = [], None
     covered = []          # (section object, (a, b, c, expected) folded, (ia, ib, ic))
     n_questions = n_oov = 0
-    with open(path, "rb") as fin:
-        for line_no, raw in enumerate(fin):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"{path.name}: line {line_no + 1} is not valid UTF-8 "
-                                 f"({exc})") from None
-            if line.startswith(": "):
-                section = AnalogySection(line.lstrip(": ").strip())
-                sections.append(section)
-                continue
-            if section is None:
-                raise ValueError(f"{path.name}: expected a section header ': name' before line "
-                                 f"{line_no + 1}, got {line.strip()[:60]!r}")
-            words = line.split()
-            if len(words) != 4:       # gensim skips such lines without counting them
-                continue
-            q = tuple(fold(w) for w in words)
-            n_questions += 1
-            if any(w not in ok_vocab for w in q):
-                n_oov += 1
-                continue
-            covered.append((section, q, tuple(ok_vocab[w] for w in q[:3])))
+    for line_no, line in chk.text_lines(path):
+        if line.startswith(": "):
+            section = AnalogySection(line.lstrip(": ").strip())
+            sections.append(section)
+            continue
+        if section is None:
+            raise ValueError(f"{path.name}: expected a section header ': name' before line "
+                             f"{line_no}, got {line.strip()[:60]!r}")
+        words = line.split()
+        if len(words) != 4:       # gensim skips such lines without counting them
+            continue
+        q = tuple(fold(w) for w in words)
+        n_questions += 1
+        if any(w not in ok_vocab for w in q):
+            n_oov += 1
+            continue
+        covered.append((section, q, tuple(ok_vocab[w] for w in q[:3])))
     if n_questions == 0:
         raise ValueError(f"{path.name}: expected analogy questions 'a b c d', found none")
 
@@ -499,30 +494,37 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
     path = Path(path)
     gold, model = [], []
     n_oov = 0
-    with open(path, encoding="utf8") as fin:
-        for line in fin:
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split(delimiter)
-            if len(parts) != 3:
-                continue
-            a, b, score = (fold(p) for p in parts)
-            try:
-                score = float(score)
-            except ValueError:
-                continue
-            if a not in ok_vocab or b not in ok_vocab:
-                n_oov += 1
-                continue
-            gold.append(score)
-            ua = kv._unit[ok_vocab[a]].astype(np.float64)
-            ub = kv._unit[ok_vocab[b]].astype(np.float64)
-            model.append(float(ua @ ub))
+    for line_no, line in chk.text_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(delimiter)
+        if len(parts) != 3:
+            continue
+        a, b, score = (fold(p) for p in parts)
+        try:
+            score = float(score)
+        except ValueError:
+            continue
+        if not np.isfinite(score):
+            raise ValueError(f"{path}: line {line_no}: expected a finite score, got "
+                             f"{parts[2].strip()!r}")
+        if a not in ok_vocab or b not in ok_vocab:
+            n_oov += 1
+            continue
+        gold.append(score)
+        ua = kv._unit[ok_vocab[a]].astype(np.float64)
+        ub = kv._unit[ok_vocab[b]].astype(np.float64)
+        model.append(float(ua @ ub))
     if not gold:
         raise ValueError(f"{path.name}: expected word pairs in the vocabulary, found none "
                          f"({n_oov} pairs out of vocabulary)")
     if len(gold) < 2:
         raise ValueError(f"{path.name}: expected at least 2 covered pairs for a correlation, got 1")
+    if np.ptp(model) == 0 or np.ptp(gold) == 0:
+        which = "the vectors give every covered pair" if np.ptp(model) == 0 else \
+            "the file gives every covered pair"
+        raise ValueError(f"{path.name}: {which} the same similarity, so the correlation is "
+                         f"undefined")
     sp = stats.spearmanr(gold, model)
     pe = stats.pearsonr(gold, model)
     return WordPairsResult(float(sp[0]), float(sp[1]), float(pe[0]), float(pe[1]), len(gold), n_oov)
