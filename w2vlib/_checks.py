@@ -18,6 +18,31 @@ import numpy as np
 MAX_BYTES = int(os.environ.get("W2VLIB_MAX_BYTES", 4 * 2**30))
 
 
+def positive_int(x, name, *, allow_none=False):
+    """An int >= 1 (numpy integers accepted; booleans, floats and strings refused)."""
+    if x is None and allow_none:
+        return None
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
+        expected = "an integer >= 1 or None" if allow_none else "an integer >= 1"
+        raise ValueError(f"{name}: expected {expected}, got {x!r}")
+    return int(x)
+
+
+def positive_float(x, name):
+    """A finite real number > 0 (booleans and strings refused)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) \
+            or not np.isfinite(x) or x <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
+    return float(x)
+
+
+def one_of(x, name, choices):
+    """``x`` if it is one of ``choices`` (compared with ==), else a ValueError listing them."""
+    if not isinstance(x, (str, int, float, type(None))) or x not in choices:
+        raise ValueError(f"{name}: expected one of {tuple(choices)}, got {x!r}")
+    return x
+
+
 def as_float_array(x, name, *, ndim=None, min_ndim=0, finite=True):
     """Return ``x`` as a float32/float64 array (integers and others become float64)."""
     try:

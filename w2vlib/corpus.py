@@ -27,6 +27,8 @@ from itertools import repeat
 
 import numpy as np
 
+from . import _checks as chk
+
 __all__ = [
     "tokenize",
     "Vocab",
@@ -91,10 +93,7 @@ def tokenize(text):
 
 # --------------------------------------------------------------------------- vocabulary
 def _check_min_count(min_count):
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-            or min_count < 1:
-        raise ValueError(f"min_count: expected an integer >= 1, got {min_count!r}")
-    return int(min_count)
+    return chk.positive_int(min_count, "min_count")
 
 
 @dataclass
@@ -345,9 +344,7 @@ def _alias_table(p):
 
 # --------------------------------------------------------------------------- windows
 def _check_window(window):
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
-    return int(window)
+    return chk.positive_int(window, "window")
 
 
 def dynamic_windows(size, window, rng):

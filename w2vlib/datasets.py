@@ -85,19 +85,11 @@ Analogy.__doc__ = "One analogy question a : b :: c : d from the named section."
 
 # -- helpers ---------------------------------------------------------------------------------
 def _check_max_tokens(max_tokens):
-    if max_tokens is None:
-        return None
-    if isinstance(max_tokens, (bool, np.bool_)) or not isinstance(max_tokens, numbers.Integral) \
-            or max_tokens < 1:
-        raise ValueError(f"max_tokens: expected a positive integer or None, got {max_tokens!r}")
-    return int(max_tokens)
+    return _checks.positive_int(max_tokens, "max_tokens", allow_none=True)
 
 
 def _check_chunk_size(chunk_size, name="chunk_size"):
-    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, numbers.Integral) \
-            or chunk_size < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {chunk_size!r}")
-    return int(chunk_size)
+    return _checks.positive_int(chunk_size, name)
 
 
 def cache_dir(path=None):

@@ -44,7 +44,6 @@ paper's eps = 1e-3 is our default.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,24 +69,15 @@ _BATCH = 256         # questions scored per matrix product
 
 
 def _check_positive_int(x, name, *, allow_none=False):
-    if x is None and allow_none:
-        return None
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
-        expected = "a positive integer or None" if allow_none else "a positive integer"
-        raise ValueError(f"{name}: expected {expected}, got {x!r}")
-    return int(x)
+    return chk.positive_int(x, name, allow_none=allow_none)
 
 
 def _check_method(method):
-    if method not in METHODS:
-        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
-    return method
+    return chk.one_of(method, "method", METHODS)
 
 
 def _check_eps(eps):
-    if not isinstance(eps, numbers.Real) or isinstance(eps, bool) or not (eps > 0):
-        raise ValueError(f"eps: expected a positive number, got {eps!r}")
-    return float(eps)
+    return chk.positive_float(eps, "eps")
 
 
 class KeyedVectors:

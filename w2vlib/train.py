@@ -174,17 +174,10 @@ class Word2Vec:
 
 
 # --------------------------------------------------------------------------- checks
-def _positive_int(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
-        raise ValueError(f"{name}: expected an integer >= 1, got {x!r}")
-    return int(x)
+_positive_int = chk.positive_int
 
 
-def _positive_float(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.number)) \
-            or not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
-    return float(x)
+_positive_float = chk.positive_float
 
 
 # --------------------------------------------------------------------------- train
