@@ -43,6 +43,32 @@ def one_of(x, name, choices):
     return x
 
 
+def as_rng(rng, name="rng"):
+    """A ``numpy.random.Generator`` (what every sampling function takes)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name}: expected a numpy.random.Generator (np.random.default_rng(seed)),"
+                        f" got {type(rng).__name__}")
+    return rng
+
+
+def as_array(x, name):
+    """``np.asarray(x)``, with a ragged or otherwise unconvertible ``x`` named."""
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name}: expected an array (a ragged list cannot be one), got "
+                         f"{type(x).__name__}: {exc}") from None
+
+
+def iterable(x, name, what):
+    """Refuse a non-iterable ``x`` with a TypeError naming it."""
+    try:
+        iter(x)
+    except TypeError:
+        raise TypeError(f"{name}: expected {what}, got {type(x).__name__}") from None
+    return x
+
+
 def as_float_array(x, name, *, ndim=None, min_ndim=0, finite=True):
     """Return ``x`` as a float32/float64 array (integers and others become float64)."""
     try:
@@ -101,7 +127,7 @@ def as_index(i, name, n):
 
 def as_indices(idx, name, n, *, allow_empty=False, what="word index"):
     """A 1-D int array of indices in range(n)."""
-    arr = np.asarray(idx)
+    arr = as_array(idx, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -120,7 +146,7 @@ def as_indices(idx, name, n, *, allow_empty=False, what="word index"):
 
 def as_binary(t, name, length):
     """A 0/1 vector of the given length, returned as float."""
-    arr = np.asarray(t)
+    arr = as_array(t, name)
     if arr.shape != (length,):
         raise ValueError(f"{name}: expected shape ({length},), got {arr.shape}")
     if not np.all((arr == 0) | (arr == 1)):
@@ -208,7 +234,7 @@ def as_words(words, n, *, storable=False):
     if isinstance(words, (str, bytes)):
         raise ValueError(f"words: expected a sequence of strings, got a single "
                          f"{type(words).__name__}")
-    words = list(words)
+    words = list(iterable(words, "words", "a sequence of strings"))
     if len(words) != n:
         raise ValueError(f"words/vectors: expected one word per row, got {len(words)} words "
                          f"for {n} rows")

@@ -18,6 +18,7 @@ of word indices ``0..n-1``; an empty sentence is allowed and contributes nothing
 """
 
 import math
+import numbers
 import re
 import sys
 import unicodedata
@@ -139,8 +140,8 @@ class Vocab:
         if isinstance(words, (str, bytes)):
             raise TypeError("words: expected a sequence of words, got a single "
                             f"{type(words).__name__}")
-        words = list(words)
-        raw = np.asarray(counts)
+        words = list(chk.iterable(words, "words", "a sequence of words"))
+        raw = chk.as_array(counts, "counts")
         if raw.shape != (len(words),) or len(words) == 0:
             raise ValueError(f"counts: expected one count per word ({len(words)}), got shape "
                              f"{raw.shape}")
@@ -196,7 +197,7 @@ class Vocab:
 
 # --------------------------------------------------------------------------- subsampling
 def _check_counts(counts):
-    counts = np.asarray(counts)
+    counts = chk.as_array(counts, "counts")
     if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.number) \
             or not np.all(np.isfinite(counts)) or np.any(counts <= 0):
         raise ValueError(f"counts: expected a non-empty 1-D array of positive counts, got "
@@ -235,8 +236,9 @@ def keep_probability(counts, sample=1e-3, formula="word2vec"):
 
 def _as_sentences(sentences_idx):
     out = []
+    chk.iterable(sentences_idx, "sentences_idx", "a list of 1-D integer arrays")
     for i, s in enumerate(sentences_idx):
-        a = np.asarray(s)
+        a = chk.as_array(s, "sentences_idx")
         if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
             raise ValueError(f"sentences_idx: expected 1-D integer arrays of word indices, "
                              f"sentence {i} has dtype {a.dtype} and shape {a.shape}")
@@ -271,8 +273,11 @@ def subsample(sentences_idx, keep_prob, rng):
     possibly empty). Windows are then taken over the thinned sentences, as in
     word2vec.c and gensim, so subsampling also widens the effective window.
     """
+    chk.as_rng(rng)
     sents = _as_sentences(sentences_idx)
-    keep_prob = np.asarray(keep_prob, dtype=np.float64)
+    keep_prob = chk.as_float_array(keep_prob, "keep_prob", ndim=1)
+    if np.any((keep_prob < 0) | (keep_prob > 1)):
+        raise ValueError("keep_prob: expected probabilities in [0, 1]")
     tokens, sid = flatten(sents)
     if tokens.size and (tokens.min() < 0 or tokens.max() >= keep_prob.size):
         raise IndexError(f"sentences_idx: expected word indices in 0..{keep_prob.size - 1}")
@@ -347,11 +352,20 @@ def _check_window(window):
     return chk.positive_int(window, "window")
 
 
+def check_window_memory(positions, window, name="window"):
+    """Refuse a window whose (positions x 2 window) index arrays exceed the memory limit."""
+    chk.check_memory(positions * 2 * window * 25, name,
+                     f"the window positions of {positions:,} tokens with window {window:,}")
+
+
 def dynamic_windows(size, window, rng):
     """Effective window sizes, one per centre position: window - b with b uniform on
     0..window-1 (word2vec.c), so uniform on 1..window. Returns (size,) int array."""
     window = _check_window(window)
-    return window - rng.integers(0, window, size=size)
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral) or size < 0:
+        raise ValueError(f"size: expected an integer >= 0, got {size!r}")
+    chk.check_memory(8 * int(size), "size", f"{int(size):,} window sizes")
+    return window - chk.as_rng(rng).integers(0, window, size=size)
 
 
 def _window_positions(sentence_ids, effective, window, start=0, stop=None):
@@ -383,7 +397,9 @@ def skipgram_pairs(sentences_idx, window, rng):
     centre position, then offset.
     """
     window = _check_window(window)
+    chk.as_rng(rng)
     tokens, sid = flatten(sentences_idx)
+    check_window_memory(tokens.size, window)
     eff = dynamic_windows(tokens.size, window, rng)
     cpos, opos, _ = _window_positions(sid, eff, window)
     return tokens[cpos], tokens[opos]
@@ -398,7 +414,9 @@ def cbow_examples(sentences_idx, window, rng):
     as in word2vec.c.
     """
     window = _check_window(window)
+    chk.as_rng(rng)
     tokens, sid = flatten(sentences_idx)
+    check_window_memory(tokens.size, window)
     eff = dynamic_windows(tokens.size, window, rng)
     return _cbow_from_flat(tokens, sid, eff, window, 0, tokens.size)[:3]
 

@@ -128,24 +128,26 @@ class KeyedVectors:
     def __repr__(self):
         return f"KeyedVectors(n={self.n}, d={self.d}, dtype={self.vectors.dtype})"
 
-    def index(self, word):
-        """Row of ``word``; KeyError naming the word if it is not in the vocabulary."""
+    def index(self, word, name="word"):
+        """Row of ``word``; KeyError naming the argument and the word if it is not in the
+        vocabulary."""
         try:
             return self.key_to_index[word]
         except (KeyError, TypeError):
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+            raise KeyError(f"{name}: word {word!r} not in vocabulary") from None
 
     def __getitem__(self, word):
         return self.vectors[self.index(word)]
 
-    def unit(self, word):
+    def unit(self, word, name="word"):
         """The unit-length vector of ``word`` (zero for a zero row)."""
-        return self._unit[self.index(word)]
+        return self._unit[self.index(word, name)]
 
     # -- similarities -----------------------------------------------------------------
     def similarity(self, w1, w2):
         """Cosine similarity of two words, a float in [-1, 1]."""
-        return float(np.dot(self.unit(w1).astype(np.float64), self.unit(w2).astype(np.float64)))
+        return float(np.dot(self.unit(w1, "w1").astype(np.float64),
+                            self.unit(w2, "w2").astype(np.float64)))
 
     def _restrict(self, restrict_vocab):
         r = _check_positive_int(restrict_vocab, "restrict_vocab", allow_none=True)
@@ -180,10 +182,12 @@ class KeyedVectors:
         positive = self._as_list(positive, "positive")
         negative = self._as_list(negative, "negative")
         if not positive and not negative:
-            raise ValueError("positive/negative: expected at least one query word, got none")
+            raise ValueError("positive: expected at least one query word (in positive or "
+                             "negative), got none")
         topn = _check_positive_int(topn, "topn")
         r = self._restrict(restrict_vocab)
-        idx = [self.index(w) for w in positive + negative]
+        idx = [self.index(w, "positive") for w in positive] + \
+            [self.index(w, "negative") for w in negative]
         weights = np.array([1.0] * len(positive) + [-1.0] * len(negative))
         mean = weights @ self._unit[idx].astype(np.float64)
         norm = np.linalg.norm(mean)
@@ -227,7 +231,7 @@ class KeyedVectors:
         eps = _check_eps(eps)
         topn = _check_positive_int(topn, "topn")
         r = self._restrict(restrict_vocab)
-        ia, ib, ic = (self.index(w) for w in (a, b, c))
+        ia, ib, ic = (self.index(w, name) for w, name in ((a, "a"), (b, "b"), (c, "c")))
         scores = self._analogy_scores([ia], [ib], [ic], r, method, eps)[0]
         return self._top(scores, {ia, ib, ic}, topn)
 
@@ -242,8 +246,8 @@ class KeyedVectors:
         topn = _check_positive_int(topn, "topn")
         eps = _check_eps(eps)
         r = self._restrict(restrict_vocab)
-        pos = [self.index(w) for w in positive]
-        neg = [self.index(w) for w in negative]
+        pos = [self.index(w, "positive") for w in positive]
+        neg = [self.index(w, "negative") for w in negative]
         shifted = (1 + self._unit[pos + neg].astype(np.float64) @ self._unit[:r].T) / 2
         scores = np.prod(shifted[:len(pos)], axis=0) / (np.prod(shifted[len(pos):], axis=0) + eps)
         return self._top(scores, set(pos + neg), topn)
