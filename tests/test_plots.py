@@ -244,7 +244,7 @@ GRAPH_LABELS = {
     "cbow": [r"$h = \frac{1}{C}\sum_{j=1}^{C} v_{w_j}$", r"$\partial J/\partial z = p - y$",
              r"$\partial J/\partial h = U^\top(p - y)$",
              r"$\frac{1}{C}\,\partial J/\partial h$", r"$(p - y)\,h^\top$"],
-    "hierarchical_softmax": [r"$\partial J/\partial u_{n(w,l)} = g_l\,h$"],
+    "hierarchical_softmax": [r"$\partial J/\partial u'_{n(w,l)} = g_l\,h$"],
 }
 
 
@@ -366,3 +366,37 @@ def test_update_geometry_bad_input():
         update_geometry("hierarchical_softmax")
     with pytest.raises(ValueError, match="U: expected 2 columns"):
         update_geometry(U=np.ones((3, 3)), v_c=np.ones(3))
+
+
+# ---------------------------------------------------------------- Huffman tree
+def test_huffman_tree_draws_every_node_and_bit():
+    from w2vlib.plots import huffman_tree
+    words = ["the", "of", "and", "cat", "dog", "sat", "mat", "ran"]
+    counts = [120, 70, 60, 20, 15, 12, 10, 8]
+    tree = build_huffman(np.array(counts))
+    ax = huffman_tree(tree, words, counts, highlight="ran")
+    texts = _texts(ax)
+    assert sorted(t for t in texts if t.startswith("$u'")) == sorted(
+        f"$u'_{{{j}}}$" for j in range(len(words) - 1))
+    assert sorted(t for t in texts if "\n" in t) == sorted(
+        f"{w}\n{c}" for w, c in zip(words, counts))
+    assert sorted(t for t in texts if t in ("0", "1")) == ["0"] * 7 + ["1"] * 7
+    bold = [line for line in ax.lines if line.get_linewidth() > 2]
+    assert len(bold) == len(tree.codes[words.index("ran")])     # the path's edges
+    # a leaf sits one level below its parent's depth: y = -(depth) with depth = L(w)
+    leaf_y = {t.get_text().split("\n")[0]: t.get_position()[1] for t in ax.texts
+              if "\n" in t.get_text()}
+    for w, word in enumerate(words):
+        assert leaf_y[word] == pytest.approx(-len(tree.codes[w]) - 0.1)
+    _pixels(ax.figure)
+
+
+def test_huffman_tree_bad_input():
+    from w2vlib.plots import huffman_tree
+    tree = build_huffman(np.array([3, 2, 1]))
+    with pytest.raises(ValueError, match="words: expected 3 words"):
+        huffman_tree(tree, ["a", "b"])
+    with pytest.raises(ValueError, match=r"counts: expected shape \(3,\)"):
+        huffman_tree(tree, ["a", "b", "c"], counts=[1, 2])
+    with pytest.raises(KeyError, match="highlight: word 'z' not in the tree's words"):
+        huffman_tree(tree, ["a", "b", "c"], highlight="z")

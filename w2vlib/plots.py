@@ -21,7 +21,8 @@ import numpy as np
 from ._checks import as_float_array, as_matrix
 
 __all__ = ["pca", "plot_words", "plot_embeddings", "plot_loss", "plot_analogy_arrows",
-           "word_rows", "computation_graph", "update_geometry", "update_parts"]
+           "word_rows", "computation_graph", "huffman_tree", "update_geometry",
+           "update_parts"]
 
 
 def pca(X, k=2):
@@ -448,17 +449,70 @@ def _graph_hierarchical_softmax(ax):
                        color=_BWD, fontsize=9)
     g.node("h", (1.0, 3.3), "$h$\n($v_c$, or the\nCBOW mean)")
     root = ("i", path[0])
-    g.edge("h", root, r"$s_l = u_{n(w,l)}^\top h$ at every node of the path",
+    g.edge("h", root, r"$s_l = u'^{\top}_{n(w,l)} h$ at every node of the path",
            lxy=(2.3, 5.35), rad=-0.25, fontsize=9)
     g.edge(("i", path[-1]), "h", r"$\partial J/\partial h = \sum_{l=1}^{L(w)} g_l\,"
-           r"u_{n(w,l)}$", backward=True, rad=-0.2, lxy=(2.4, 1.75), fontsize=10)
+           r"u'_{n(w,l)}$", backward=True, rad=-0.2, lxy=(2.4, 1.75), fontsize=10)
     g.legend((-0.2, -0.4))
-    g.note((1.3, 0.8), r"$\partial J/\partial u_{n(w,l)} = g_l\,h$", color=_BWD)
+    g.note((1.3, 0.8), r"$\partial J/\partial u'_{n(w,l)} = g_l\,h$", color=_BWD)
     g.note((6.4, 0.25), f"$J = -\\sum_{{l=1}}^{{{L}}}\\log\\sigma((2t_l - 1)\\,s_l)$ "
            f"for $w$ = '{_HS_WORDS[w]}'", ha="left",
            fontsize=9.5)
     ax.set_title(f"Hierarchical softmax: the Huffman path to '{_HS_WORDS[w]}', "
                  f"$L(w) = {L}$ inner nodes")
+
+
+def huffman_tree(tree, words, counts=None, highlight=None, ax=None):
+    """Draw a Huffman tree (``w2vlib.huffman.HuffmanTree``).
+
+    Inner node j is a circle labelled u'_j, word w a leaf box with its word (and its
+    count, when ``counts`` is given), each edge is labelled with its code bit; the
+    leaves run left to right in tree order, one level per depth. ``highlight``: a word
+    whose path from the root is drawn bold. Returns the Axes.
+    """
+    n = len(tree.codes)
+    words = [str(w) for w in words]
+    if len(words) != n:
+        raise ValueError(f"words: expected {n} words (one per leaf of the tree), got "
+                         f"{len(words)}")
+    if counts is not None:
+        counts = np.asarray(counts)
+        if counts.shape != (n,):
+            raise ValueError(f"counts: expected shape ({n},), got {counts.shape}")
+    if highlight is not None and highlight not in words:
+        raise KeyError(f"highlight: word {highlight!r} not in the tree's words")
+    children, pos = _tree_layout(tree, n)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(8, 4.2))
+    on_path = set()
+    if highlight is not None:
+        w = words.index(highlight)
+        on_path = {("i", int(j)) for j in tree.paths[w]} | {("w", w)}
+    for parent, kids in children.items():
+        for b, child in kids.items():
+            (x0, y0), (x1, y1) = pos[parent], pos[child]
+            bold = parent in on_path and child in on_path
+            ax.plot([x0, x1], [-y0, -y1], color=_FWD if bold else "0.6",
+                    lw=2.4 if bold else 1.0, zorder=1)
+            ax.text((x0 + x1) / 2 + (-0.15 if b == 0 else 0.15), -(y0 + y1) / 2, str(b),
+                    color="C3", ha="center", va="center", fontsize=10)
+    for node, (x, y) in pos.items():
+        if node[0] == "w":
+            label = words[node[1]] + (f"\n{counts[node[1]]}" if counts is not None else "")
+            ax.text(x, -y - 0.1, label, ha="center", va="top", fontsize=10,
+                    bbox=dict(boxstyle="round", fc="lightyellow",
+                              ec=_BWD if node in on_path else "0.5",
+                              lw=2 if node in on_path else 1))
+        else:
+            ax.text(x, -y, f"$u'_{{{node[1]}}}$", ha="center", va="center", fontsize=10,
+                    bbox=dict(boxstyle="circle", fc="lightblue", ec="0.4"))
+    depth = max(p[1] for p in pos.values())
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_ylim(-depth - 0.9, 0.4)
+    ax.set_axis_off()
+    ax.set_title("Huffman tree (leaf: word" + (" and count" if counts is not None else "")
+                 + "; edge: code bit)")
+    return ax
 
 
 _GRAPHS = {"skipgram_softmax": _graph_skipgram_softmax,
