@@ -32,6 +32,7 @@ __all__ = [
     "binary_logistic_output",
     "binary_logistic_factored",
     "skipgram_softmax",
+    "skipgram_softmax_window",
     "skipgram_neg_sampling",
     "skipgram_hs",
     "cbow_hidden",
@@ -145,6 +146,26 @@ def skipgram_softmax(v_c, o, U):
     y = np.zeros_like(p)
     y[o] = 1.0
     return float(loss), {"v_c": grad_v_c, "U": grad_U, "z": p - y}
+
+
+def skipgram_softmax_window(v_c, outside, U):
+    """Skip-gram with full softmax for a whole window: one centre, all its outside words.
+
+    v_c: (d,) centre vector; outside: (2m,) int indices o_1..o_2m of the outside words
+    (any number >= 1, repeats allowed); U: (n, d) output vectors. All pairs share one
+    p = softmax(U v_c), so J = sum_j J_j = 2m logsumexp(z) - sum_j z_{o_j}.
+    Returns ``(loss, grads)`` with grads["z"] (n,) = 2m p - sum_j y_{o_j},
+    grads["v_c"] (d,) = U^T grads["z"], grads["U"] (n, d) = grads["z"] v_c^T: one
+    score vector and one softmax for the window instead of one per pair.
+    """
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    outside = chk.as_indices(outside, "outside", U.shape[0], what="outside word index")
+    z = U @ v_c
+    counts = np.bincount(outside, minlength=U.shape[0]).astype(z.dtype)  # sum_j y_{o_j}
+    loss = outside.size * logsumexp(z) - counts @ z
+    delta = outside.size * softmax(z) - counts
+    return float(loss), {"v_c": U.T @ delta, "U": np.outer(delta, v_c), "z": delta}
 
 
 def skipgram_neg_sampling(v_c, o, negatives, U):
