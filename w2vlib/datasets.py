@@ -77,7 +77,8 @@ TEXT8_URL = "http://mattmahoney.net/dc/text8.zip"
 # bump when the paragraph rule changes, so stale caches are not used (a change of the
 # tokeniser is detected by _wiki_cache_name's probe)
 _WIKI_CACHE_VERSION = 1
-_TOKENIZER_PROBE = "Don't panic: 42 Zürich-based CAFÉS, naïve_user's e-mail!"
+_TOKENIZER_PROBE = ("Don't panic: 42 Zürich-based CAFÉS, naïve_user's e-mail! "
+                    "nai\u0308ve ½ ﬁne हिन्दी İstanbul")
 
 Analogy = namedtuple("Analogy", "section a b c d")
 Analogy.__doc__ = "One analogy question a : b :: c : d from the named section."
