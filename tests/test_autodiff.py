@@ -51,6 +51,9 @@ def assert_same(analytic, automatic):
 def test_skipgram_objectives_equal_the_analytic_gradients(pb):
     v_c, U, o, neg = pb["v_c"], pb["U"], pb["o"], pb["negatives"]
     assert_same(ob.skipgram_softmax(v_c, o, U), ao.skipgram_softmax(v_c, o, U))
+    window = pb["context"]                           # 1..6 outside words, repeats likely
+    assert_same(ob.skipgram_softmax_window(v_c, window, U),
+                ao.skipgram_softmax_window(v_c, window, U))
     assert_same(ob.skipgram_neg_sampling(v_c, o, neg, U),
                 ao.skipgram_neg_sampling(v_c, o, neg, U))
     tree = build_huffman(pb["counts"])

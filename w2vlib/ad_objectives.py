@@ -14,7 +14,7 @@ import numpy as np
 from . import _checks as chk
 from . import autodiff as ad
 
-__all__ = ["skipgram_softmax", "skipgram_neg_sampling", "skipgram_hs",
+__all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling", "skipgram_hs",
            "cbow_softmax", "cbow_neg_sampling", "cbow_hs"]
 
 
@@ -51,6 +51,18 @@ def skipgram_softmax(v_c, o, U):
     v_c = chk.as_vector(v_c, "v_c", U.shape[1])
     o = chk.as_index(o, "o", U.shape[0])
     return ad.grad(lambda v_c, U: softmax_loss(v_c, o, U), v_c=v_c, U=U)
+
+
+def skipgram_softmax_window(v_c, outside, U):
+    """Skip-gram, full softmax, a whole window: J = sum_j (logsumexp(z) - z_{o_j}), z = U v_c."""
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    outside = chk.as_indices(outside, "outside", U.shape[0], what="outside word index")
+
+    def J(v_c, U):
+        z = U @ v_c
+        return outside.size * ad.logsumexp(z) - z[outside].sum()
+    return ad.grad(J, v_c=v_c, U=U)
 
 
 def skipgram_neg_sampling(v_c, o, negatives, U):
