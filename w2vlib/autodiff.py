@@ -100,13 +100,12 @@ class Var:
     def __pow__(self, k): return power(self, k)                    # noqa: E704
     def __getitem__(self, rows): return take_rows(self, rows)      # noqa: E704
     def sum(self, axis=None): return vsum(self, axis)              # noqa: E704
+    def mean(self, axis=None): return mean(self, axis)             # noqa: E704
 
     def named(self, name):
         """Give this node a name (shown by repr and in traces); returns the node."""
         self.name = name
         return self
-
-    def mean(self, axis=None): return mean(self, axis)             # noqa: E704
 
     # ---------------------------------------------------------------- the graph
     def graph(self):
