@@ -185,6 +185,8 @@ def test_float32_inputs_give_float32_gradients(rng):
     v_c = rng.normal(size=3).astype(np.float32)
     _, g = ob.skipgram_neg_sampling(v_c, 0, [1, 2], U)
     assert g["v_c"].dtype == np.float32 and g["U"].dtype == np.float32
+    _, g = ob.skipgram_nce(v_c, 0, [1, 2], U, np.zeros(5))
+    assert g["v_c"].dtype == np.float32 and g["U"].dtype == np.float32
 
 
 # ------------------------------------------------------------------ extremes
