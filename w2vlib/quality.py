@@ -2,7 +2,7 @@
 
     python -m w2vlib.quality [--seeds 0 1 2] [--epochs 8] [--d 50] [--window 5]
                              [--sample 1e-4] [--lr 0.1] [--systems w2vlib gensim]
-                             [--json PATH]
+                             [--batch-size 1024] [--json PATH]
 
 trains each system on the Wikipedia + Lee corpus (``datasets.wiki_corpus() +
 datasets.lee_corpus()``, 529,881 tokens) for every seed, scores the input vectors V at
@@ -188,9 +188,11 @@ def train_gensim(sentences, seed=0, callbacks=(), d=50, window=5, negative=5, sa
     return model
 
 
-def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, **settings):
+def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, batch_size=None,
+        **settings):
     """Train every system with every seed, scoring every epoch. Returns a list of dicts
-    (system, seed, cpu_seconds of training, history as a list of dicts)."""
+    (system, seed, cpu_seconds of training, history as a list of dicts). ``batch_size``
+    is passed to w2vlib's trainer (None: its default)."""
     import logging
 
     from .corpus import Vocab
@@ -213,7 +215,7 @@ def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, **s
             else:
                 kw = {k: v for k, v in settings.items() if k != "min_count"}
                 train(sentences, vocab=vocab, seed=seed, progress=False, callbacks=[tracker],
-                      **kw, **SYSTEMS[system])
+                      batch_size=batch_size, **kw, **SYSTEMS[system])
             cpu = time.process_time() - c0 - tracker.seconds
             runs.append(dict(system=system, seed=int(seed), cpu_seconds=cpu,
                              history=[asdict(q) for q in tracker.history]))
@@ -238,13 +240,15 @@ def main(argv=None):
     p.add_argument("--systems", nargs="+", default=["w2vlib", "gensim"], choices=list(SYSTEMS))
     for key, value in SHOWCASE.items():
         p.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="w2vlib's pairs per minibatch (default: the trainer's, 1024)")
     p.add_argument("--json", metavar="PATH", default=None)
     args = p.parse_args(argv)
     from . import datasets
     settings = {k: getattr(args, k) for k in SHOWCASE}
     sentences = datasets.wiki_corpus() + datasets.lee_corpus()
     print(f"Wikipedia + Lee: {datasets.count_tokens(sentences):,} tokens; settings {settings}")
-    runs = run(sentences, args.systems, args.seeds, **settings)
+    runs = run(sentences, args.systems, args.seeds, batch_size=args.batch_size, **settings)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(dict(settings=settings, runs=runs), f, indent=2)
