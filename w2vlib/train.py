@@ -38,11 +38,13 @@ Where it differs:
   with the batch;
 * the learning rate is updated every batch (word2vec.c: every 10,000 words; gensim
   holds it fixed for each 10,000-word job, which on a corpus of a few tens of
-  thousands of tokens keeps its rate noticeably higher);
+  thousands of tokens keeps its rate noticeably higher; ``lr_schedule="job"`` does
+  the same);
 * gensim 4 (not word2vec.c) draws input vectors from (-1/d, 1/d), twice this range:
   on small corpora the larger start learns faster (planted analogies on 3,000
   synthetic sentences: 0.77 here, 0.91 with gensim's range, 0.96 with both its range
-  and its learning-rate steps); at 0.5M tokens the two are level.
+  and its learning-rate steps: ``init_scale=1.0, lr_schedule="job"``); at 0.5M tokens
+  trained to convergence the choices are level (book chapter 8).
 
 Everything is seeded: the same seed, inputs and parameters give bitwise-identical
 vectors (the scatter-add is a sequential loop, so summation order is fixed).
