@@ -10,7 +10,10 @@ and an *output layer* that scores ``h``:
 * full softmax:  z = U h,  p = softmax(z),  J = -log p_o,  dJ/dz = p - y;
 * binary logistic (negative sampling and hierarchical softmax alike):
   s_j = u_j . h,  J = -sum_j log sigma((2 t_j - 1) s_j),  dJ/ds_j = sigma(s_j) - t_j,
-  with targets t_j = 1 for the word that occurred (or the branch taken), 0 otherwise.
+  with targets t_j = 1 for the word that occurred (or the branch taken), 0 otherwise;
+* noise-contrastive estimation (NCE): the same units with each score shifted by
+  log(K P_n(w_j)), the log-odds of the noise (chapter 04); negative sampling is the
+  special case K P_n(w) = 1.
 
 The two output kernels, :func:`softmax_output` and :func:`binary_logistic_output`,
 are batched over leading axes and are what the trainer calls; the per-example
@@ -25,7 +28,7 @@ few named intermediate gradients ("h", "u_o", "u_k", "z") for teaching.
 import numpy as np
 
 from . import _checks as chk
-from .functions import logsumexp, softmax
+from .functions import log_sigmoid, logsumexp, sigmoid, softmax
 
 __all__ = [
     "softmax_output",
@@ -34,6 +37,8 @@ __all__ = [
     "skipgram_softmax",
     "skipgram_softmax_window",
     "skipgram_neg_sampling",
+    "skipgram_nce",
+    "nce_expected_loss",
     "skipgram_hs",
     "cbow_hidden",
     "cbow_softmax",
@@ -191,6 +196,76 @@ def skipgram_neg_sampling(v_c, o, negatives, U):
     grad_U = np.zeros_like(U)
     np.add.at(grad_U, rows, grad_u)
     return float(loss), {"v_c": grad_v_c, "U": grad_U, "u_o": grad_u[0], "u_k": grad_u[1:]}
+
+
+def skipgram_nce(v_c, o, negatives, U, log_kpn):
+    """Skip-gram with noise-contrastive estimation (NCE) for one pair and K negatives.
+
+    v_c: (d,); o: int; negatives: (K,) int indices k_1..k_K drawn from P_n (repeats
+    allowed); U: (n, d); log_kpn: (n,) the correction b_w = log(K P_n(w)) of every
+    word, computed with the same K as ``negatives`` has entries (Gutmann & Hyvarinen
+    2010; Mnih & Teh 2012, with the model's normaliser fixed to 1).
+    With s_w = u_w . v_c and x_w = s_w - b_w:
+    J = -log sigma(x_o) - sum_k log sigma(-x_k).
+    Returns ``(loss, grads)`` like :func:`skipgram_neg_sampling`:
+    grads["v_c"] = (sigma(x_o) - 1) u_o + sum_k sigma(x_k) u_k;
+    grads["u_o"] = (sigma(x_o) - 1) v_c; grads["u_k"] (K, d), row i = sigma(x_{k_i}) v_c;
+    grads["U"] (n, d) with those rows added in. ``log_kpn = 0`` gives negative sampling.
+    The shift enters the output kernel as a bias: h = (v_c, 1) and u_j = (u_j, -b_j),
+    so that u_j . h = s_j - b_j.
+    """
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    o = chk.as_index(o, "o", U.shape[0])
+    k = chk.as_indices(negatives, "negatives", U.shape[0], what="negative sample index")
+    b = chk.as_float_array(log_kpn, "log_kpn", ndim=1)
+    if b.shape != (U.shape[0],):
+        raise ValueError(f"log_kpn: expected shape ({U.shape[0]},), one log(K P_n(w)) per "
+                         f"word of U, got {b.shape}")
+    rows = np.concatenate([[o], k])                       # u_o, then u_k1..u_kK
+    t = np.zeros(rows.size)
+    t[0] = 1.0
+    dtype = np.result_type(v_c, U)
+    h = np.append(v_c, 1.0).astype(dtype)
+    u = np.concatenate([U[rows], -b[rows, None].astype(dtype)], axis=1)
+    loss, grad_h, grad_u = binary_logistic_output(h, u, t)
+    grad_v_c, grad_u = grad_h[:-1], grad_u[:, :-1]
+    grad_U = np.zeros_like(U)
+    np.add.at(grad_U, rows, grad_u)
+    return float(loss), {"v_c": grad_v_c, "U": grad_U, "u_o": grad_u[0], "u_k": grad_u[1:]}
+
+
+def nce_expected_loss(s, p, noise, K, log_kpn):
+    """The loss of :func:`skipgram_nce` averaged exactly over the data and the noise.
+
+    For one centre word: o ~ p (the true p(w|c)), k_1..k_K independent draws from
+    ``noise`` (P_n), and the scores s_w = u_w . v_c of all n words taken as free
+    parameters. With x_w = s_w - b_w (b = ``log_kpn``, (n,)):
+    E[J] = -sum_w p_w log sigma(x_w) - K sum_w P_n(w) log sigma(-x_w),
+    dE[J]/ds_w = p_w (sigma(x_w) - 1) + K P_n(w) sigma(x_w).
+    ``log_kpn = log(K P_n)`` is NCE, ``log_kpn = 0`` negative sampling.
+    s, p, noise, log_kpn: (n,); p and noise are probability vectors; K >= 1.
+    Returns ``(loss, {"s": grad})``.
+    """
+    s = chk.as_float_array(s, "s", ndim=1)
+    n = s.shape[0]
+    arrays = {}
+    for name, value in (("p", p), ("noise", noise), ("log_kpn", log_kpn)):
+        arr = chk.as_float_array(value, name, ndim=1)
+        if arr.shape != (n,):
+            raise ValueError(f"{name}: expected shape ({n},) like s, got {arr.shape}")
+        arrays[name] = arr
+    p, noise, b = arrays["p"], arrays["noise"], arrays["log_kpn"]
+    for name, arr in (("p", p), ("noise", noise)):
+        if np.any(arr < 0) or not np.isclose(arr.sum(), 1.0, rtol=0, atol=1e-9):
+            raise ValueError(f"{name}: expected a probability vector (entries >= 0, sum 1), "
+                             f"got sum {arr.sum():.6g} and minimum {arr.min():.6g}")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K: expected an integer >= 1 (negatives per pair), got {K!r}")
+    x = s - b
+    sig = sigmoid(x)
+    loss = -(p * log_sigmoid(x)).sum() - K * (noise * log_sigmoid(-x)).sum()
+    return float(loss), {"s": p * (sig - 1.0) + K * noise * sig}
 
 
 def skipgram_hs(v_c, path, code, U_inner):

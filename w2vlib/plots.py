@@ -22,7 +22,7 @@ from ._checks import as_float_array, as_matrix
 
 __all__ = ["pca", "plot_words", "plot_embeddings", "plot_loss", "plot_analogy_arrows",
            "word_rows", "computation_graph", "huffman_tree", "update_geometry",
-           "update_parts"]
+           "update_parts", "plot_quality"]
 
 
 def pca(X, k=2):
@@ -656,3 +656,46 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     return ax
+
+
+QUALITY_PANELS = (("ws353", "WS353 Spearman ρ"), ("analogy", "analogy accuracy (3CosAdd)"),
+                  ("random_cosine", "mean cosine of random pairs"),
+                  ("loss", "loss on a fixed sample of pairs"))
+
+
+def plot_quality(histories, figsize=(15, 3.4), title=None):
+    """Quality against epochs: one panel per figure of :data:`QUALITY_PANELS`.
+
+    ``histories`` maps a label (a system) to its per-epoch records: objects with the
+    attributes ``epoch, ws353, analogy, random_cosine, loss`` (as
+    :class:`w2vlib.quality.EpochQuality`), mappings with those keys, or an object with
+    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). Returns the Figure.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories: expected a non-empty mapping label -> per-epoch records")
+    keys = ("epoch",) + tuple(k for k, _ in QUALITY_PANELS)
+    table = {}
+    for label, records in histories.items():
+        records = getattr(records, "history", records)
+        rows = []
+        for r in records:
+            get = r.get if isinstance(r, Mapping) else lambda k, r=r: getattr(r, k, None)
+            row = [get(k) for k in keys]
+            if any(v is None for v in row):
+                raise ValueError(f"histories[{label!r}]: expected records with {keys}, got {r!r}")
+            rows.append(row)
+        if not rows:
+            raise ValueError(f"histories[{label!r}]: expected at least one epoch, got none")
+        table[str(label)] = np.array(rows, dtype=np.float64)
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(QUALITY_PANELS), figsize=figsize)
+    for i, (ax, (_, name)) in enumerate(zip(axes, QUALITY_PANELS)):
+        for label, rows in table.items():
+            ax.plot(rows[:, 0], rows[:, i + 1], marker="o", ms=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(name, fontsize=10)
+    axes[0].legend()
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
