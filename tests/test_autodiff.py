@@ -75,6 +75,22 @@ def test_cbow_objectives_equal_the_analytic_gradients(pb):
                 ao.cbow_hs(V, ctx, path, code, U[:-1]))
 
 
+@settings(max_examples=25)
+@given(problems())
+def test_nce_objectives_equal_the_analytic_gradients(pb):
+    v_c, U, o, neg, counts = pb["v_c"], pb["U"], pb["o"], pb["negatives"], pb["counts"]
+    noise = counts / counts.sum()
+    log_kpn = np.log(len(neg) * noise)
+    assert_same(ob.skipgram_nce(v_c, o, neg, U, log_kpn),
+                ao.skipgram_nce(v_c, o, neg, U, log_kpn))
+    s = U @ v_c
+    p = np.exp(U[::-1] @ v_c) / np.exp(U[::-1] @ v_c).sum()
+    for K in (1, len(neg)):
+        for b in (np.log(K * noise), np.zeros_like(noise)):      # NCE, negative sampling
+            assert_same(ob.nce_expected_loss(s, p, noise, K, b),
+                        ao.nce_expected_loss(s, p, noise, K, b))
+
+
 def test_the_fourth_check_catches_a_wrong_analytic_gradient(rng):
     """word2vec.c's CBOW update (no 1/C) is not the gradient, and autodiff says so."""
     V, U = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
@@ -94,6 +110,12 @@ def test_autodiff_objectives_refuse_bad_input():
         ao.cbow_neg_sampling(U, [0], 1, [], U)
     with pytest.raises(ValueError, match="code: expected only 0 and 1"):
         ao.cbow_hs(U, [0], [0, 1], [0, 2], U[:3])
+    with pytest.raises(ValueError, match=r"log_kpn: expected shape \(4,\)"):
+        ao.skipgram_nce(np.zeros(3), 0, [1], U, np.zeros(3))
+    with pytest.raises(ValueError, match=r"noise: expected shape \(4,\)"):
+        ao.nce_expected_loss(np.zeros(4), np.ones(4) / 4, np.ones(3) / 3, 2, np.zeros(4))
+    with pytest.raises(ValueError, match="K: expected an integer >= 1"):
+        ao.nce_expected_loss(np.zeros(4), np.ones(4) / 4, np.ones(4) / 4, 0, np.zeros(4))
 
 
 # ------------------------------------------------------------------ each VJP, by finite differences

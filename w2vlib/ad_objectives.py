@@ -14,7 +14,8 @@ import numpy as np
 from . import _checks as chk
 from . import autodiff as ad
 
-__all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling", "skipgram_hs",
+__all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling",
+           "skipgram_nce", "nce_expected_loss", "skipgram_hs",
            "cbow_softmax", "cbow_neg_sampling", "cbow_hs"]
 
 
@@ -72,6 +73,44 @@ def skipgram_neg_sampling(v_c, o, negatives, U):
     o = chk.as_index(o, "o", U.shape[0])
     rows, t = _ns_rows(o, negatives, U.shape[0])
     return ad.grad(lambda v_c, U: logistic_loss(v_c, rows, t, U), v_c=v_c, U=U)
+
+
+def skipgram_nce(v_c, o, negatives, U, log_kpn):
+    """Skip-gram, noise-contrastive estimation: the negative-sampling loss on shifted
+    scores, J = -log sigma(x_o) - sum_k log sigma(-x_k), x_w = u_w . v_c - log(K P_n(w))."""
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    o = chk.as_index(o, "o", U.shape[0])
+    rows, t = _ns_rows(o, negatives, U.shape[0])
+    log_kpn = _per_word(log_kpn, "log_kpn", U.shape[0])
+    shift = log_kpn[rows]
+
+    def J(v_c, U):
+        x = U[rows] @ v_c - shift
+        return -ad.log_sigmoid((2.0 * t - 1.0) * x).sum()
+    return ad.grad(J, v_c=v_c, U=U)
+
+
+def nce_expected_loss(s, p, noise, K, log_kpn):
+    """NCE's loss averaged over the data and the noise, in the free scores s:
+    E[J] = -sum_w p_w log sigma(x_w) - K sum_w P_n(w) log sigma(-x_w), x = s - log_kpn."""
+    s = chk.as_float_array(s, "s", ndim=1)
+    p, noise, b = (_per_word(v, name, s.shape[0]) for v, name in
+                   ((p, "p"), (noise, "noise"), (log_kpn, "log_kpn")))
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K: expected an integer >= 1 (negatives per pair), got {K!r}")
+
+    def J(s):
+        x = s - b
+        return -(p * ad.log_sigmoid(x)).sum() - K * (noise * ad.log_sigmoid(-x)).sum()
+    return ad.grad(J, s=s)
+
+
+def _per_word(x, name, n):
+    arr = chk.as_float_array(x, name, ndim=1)
+    if arr.shape != (n,):
+        raise ValueError(f"{name}: expected shape ({n},), one entry per word, got {arr.shape}")
+    return arr
 
 
 def skipgram_hs(v_c, path, code, U_inner):
