@@ -611,7 +611,7 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
         negatives = [1, 4]
     parts = update_parts(model, v_c, U, o, negatives, eta)
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=(6, 5.5))
+        _, ax = _pyplot().subplots(figsize=(8.5, 5))
     arrow = dict(length_includes_head=True, head_width=0.06, head_length=0.1)
     neg = {} if negatives is None else {int(k): i + 1 for i, k in enumerate(negatives)}
     for w, u in enumerate(U):
@@ -634,8 +634,8 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
     new = v_c + parts["step"]
     ax.arrow(*v_c, *parts["step"], color="C0", lw=2.5, label=r"step $-\eta\,\partial J/"
              r"\partial v_c$", **arrow)
-    ax.annotate("new $v_c$", new, xytext=(6, -10), textcoords="offset points",
-                fontsize=10, color="C0")
+    ax.annotate("new $v_c$", new, xytext=(-12, 8), textcoords="offset points",
+                fontsize=10, color="C0", ha="right")
     if model == "skipgram_softmax":
         ebar = parts["expected"]
         ax.plot(*ebar, "*", color="C3", ms=13, label=r"$\sum_w p_w u_w$")
@@ -646,13 +646,12 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
         title = "Negative sampling: one SGD step on $v_c$"
     ax.plot(0, 0, "k+", ms=8)
     ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9.5)
     ax.set_title(f"{title} ($\\eta$ = {eta:g})")
     ax.set_xlabel("coordinate 1")
     ax.set_ylabel("coordinate 2")
     pts = np.vstack([U, v_c, new, np.zeros(2)])
     lo, hi = pts.min(axis=0) - 0.4, pts.max(axis=0) + 0.4
-    lo[1] -= 0.9                                          # room for the legend
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     return ax
