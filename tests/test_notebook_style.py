@@ -12,6 +12,8 @@ Each rule is stated in the preface ("How the book is tested") or in the brief of
   followed by exactly one code cell tagged ``solution`` and one tagged ``check``, and the
   check ends by printing ``Exercise N ✓``;
 * a chapter opens with the question it answers and has Summary and Exercises headings;
+* the test harness (nbval, the sanitize file) is explained once, in the preface: no other
+  chapter mentions it;
 * a cell that draws a figure ends with ``plt.show()`` and assigns no plotting call to ``_``.
 """
 
@@ -112,6 +114,14 @@ def test_exercise_structure(notebook):
     n_check = sum("check" in tags(c) for c in nb)
     assert n_solution == n_check == len(exercises), (
         f"{len(exercises)} exercises but {n_solution} solution and {n_check} check cells")
+
+
+@pytest.mark.parametrize("chapter", [p for p in NOTEBOOKS if not p.stem.startswith("00_")],
+                         ids=[i for i in IDS if not i.startswith("00_")])
+def test_no_harness_talk_outside_the_preface(chapter):
+    mentions = [(i, m.group(0)) for i, c in enumerate(cells(chapter))
+                for m in re.finditer(r"nbval|sanitiz\w*", source(c), re.I)]
+    assert not mentions, f"test-harness talk belongs in the preface: (cell, word) {mentions}"
 
 
 def test_opens_with_question_and_ends_with_summary_and_exercises(notebook):
