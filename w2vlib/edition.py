@@ -38,6 +38,7 @@ BOOK_AUTHOR = "the w2vlib authors"
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
+CHECK_TAG = "check"
 HIDE_TAG = "hide-cell"
 EXERCISE_STUB = '# Exercise: write your solution here.\nraise NotImplementedError("exercise")'
 
@@ -89,6 +90,11 @@ def is_solution(cell):
     return cell.cell_type == "code" and SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def is_check(cell):
+    """True for a code cell tagged ``check`` (an exercise's test)."""
+    return cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def has_figure(nb):
     """True if some stored output of the notebook is a PNG image."""
     return any("image/png" in out.get("data", {})
@@ -113,6 +119,9 @@ def strip_solutions(nb):
             tags = [t for t in cell.metadata.get("tags", []) if t != SOLUTION_TAG]
             cell.metadata["tags"] = tags + [EXERCISE_TAG]
             cell.source = EXERCISE_STUB
+            cell.outputs = []
+            cell.execution_count = None
+        elif is_check(cell):            # kept, to be run by the student; its ✓ is earned
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
