@@ -42,6 +42,7 @@ row per student, one column per exercise holding ``passed``, ``failed: <message>
 """
 
 import argparse
+import ast
 import concurrent.futures
 import copy
 import csv
@@ -121,6 +122,25 @@ def exercises(nb):
             raise ValueError(f"nb: exercise {ex.number} (cell {ex.answer}) has no cell "
                              "tagged 'check' after its answer cell")
     return found
+
+
+def cell_names(source):
+    """(names a code cell binds, names it reads), at any depth; IPython magics skipped."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    bound, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound, loaded
 
 
 def chapter_key(path):
