@@ -453,6 +453,7 @@ def write_csv(graded, path):
         if g.problem:
             problems.setdefault(g.student, []).append(
                 f"{Path(g.path).name or '-'}: {g.problem}")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "passed", "failed", "not attempted", *labels, "problems"])
