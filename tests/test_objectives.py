@@ -270,3 +270,44 @@ v3 = np.zeros(3)
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------------ skip-gram window
+@settings(deadline=None)
+@given(problems(), st.lists(st.integers(0, 3), min_size=1, max_size=8))
+def test_window_is_the_sum_of_its_pairs(pb, outside):
+    n, U, v_c = pb["n"], pb["U"], pb["v_c"]
+    outside = [o % n for o in outside]                   # repeats are common
+    loss, g = ob.skipgram_softmax_window(v_c, outside, U)
+    pairs = [ob.skipgram_softmax(v_c, o, U) for o in outside]
+    np.testing.assert_allclose(loss, sum(lp for lp, _ in pairs), rtol=1e-10)
+    for name in ("v_c", "U", "z"):
+        np.testing.assert_allclose(g[name], sum(gp[name] for _, gp in pairs),
+                                   rtol=1e-9, atol=1e-10)
+    gradcheck(lambda v_c, U: ob.skipgram_softmax_window(v_c, outside, U),
+              {"v_c": v_c, "U": U}).assert_ok(TOL)
+
+
+def test_window_by_hand():
+    # n = 2, d = 1, u = (1, 0), v_c = (log 3): z = (log 3, 0), p = (3/4, 1/4)
+    U, v_c = np.array([[1.0], [0.0]]), np.array([np.log(3.0)])
+    loss, g = ob.skipgram_softmax_window(v_c, [0, 1, 0], U)
+    # J = 3 log 4 - 2 log 3;  2m p - sum y = (9/4 - 2, 3/4 - 1) = (1/4, -1/4)
+    assert loss == pytest.approx(3 * np.log(4) - 2 * np.log(3))
+    np.testing.assert_allclose(g["z"], [0.25, -0.25])
+    np.testing.assert_allclose(g["v_c"], [0.25])
+    np.testing.assert_allclose(g["U"], [[0.25 * np.log(3)], [-0.25 * np.log(3)]])
+    assert g["z"].sum() == pytest.approx(0.0)            # 2m sum p - 2m = 0
+
+
+@pytest.mark.parametrize("outside, exc, match", [
+    ([], ValueError, "outside: expected at least one outside word index"),
+    ([0, 4], IndexError, r"outside: expected outside word indexes in 0..3, got 4"),
+    ([0.5], ValueError, "outside: expected integer outside word indexes"),
+    ([[0, 1]], ValueError, "outside: expected a 1-D list"),
+])
+def test_window_bad_input(outside, exc, match):
+    with pytest.raises(exc, match=match):
+        ob.skipgram_softmax_window(np.zeros(3), outside, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"v_c: expected shape \(3,\)"):
+        ob.skipgram_softmax_window(np.zeros(2), [0], np.zeros((4, 3)))

@@ -32,6 +32,7 @@ __all__ = [
     "binary_logistic_output",
     "binary_logistic_factored",
     "skipgram_softmax",
+    "skipgram_softmax_window",
     "skipgram_neg_sampling",
     "skipgram_hs",
     "cbow_hidden",
@@ -49,18 +50,23 @@ def softmax_output(h, o, U):
     Returns ``(loss, grad_h, grad_U)``: loss (...,) = logsumexp(z) - z_o with z = U h,
     grad_h (..., d) = U^T (p - y), grad_U (n, d) = sum over the batch of (p - y) h^T.
     """
-    h = np.asarray(h)
+    U = chk.as_float_array(U, "U", ndim=2, finite=False)
+    h = chk.as_float_array(h, "h", min_ndim=1, finite=False)
     o = np.asarray(o)
     if h.shape[:-1] != o.shape or h.shape[-1] != U.shape[1]:
         raise ValueError(f"h: expected shape {o.shape + (U.shape[1],)} to match o {o.shape} "
                          f"and U {U.shape}, got {h.shape}")
-    z = h @ U.T                                           # (..., n) scores
+    chk.check_index_array(o, "o", U.shape[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = h @ U.T                                       # (..., n) scores
+    chk.check_finite_result(z, inputs={"h": h, "U": U})
     loss = logsumexp(z) - np.take_along_axis(z, o[..., None], axis=-1)[..., 0]
     delta = softmax(z)                                    # p ...
     np.put_along_axis(delta, o[..., None],
                       np.take_along_axis(delta, o[..., None], axis=-1) - 1.0, axis=-1)  # ... - y
     grad_h = delta @ U
     grad_U = delta.reshape(-1, U.shape[0]).T @ h.reshape(-1, U.shape[1])
+    chk.check_finite_result(loss, grad_h, inputs={"h": h, "U": U})
     return loss, grad_h, grad_U
 
 
@@ -87,13 +93,17 @@ def binary_logistic_factored(h, u, t, mask=None):
     The trainer scatters g_j h straight into the rows of U (a sparse-times-dense
     product) instead of forming the (..., J, d) array grad_u.
     """
-    h = np.asarray(h)
-    u = np.asarray(u)
+    h = chk.as_float_array(h, "h", min_ndim=1, finite=False)
+    u = chk.as_float_array(u, "u", min_ndim=2, finite=False)
     if u.shape[:-2] != h.shape[:-1] or u.shape[-1] != h.shape[-1]:
         raise ValueError(f"u: expected shape {h.shape[:-1] + ('J', h.shape[-1])} to match "
                          f"h {h.shape}, got {u.shape}")
-    s = np.matmul(u, h[..., None])[..., 0]               # (..., J) scores s_j = u_j . h
-    t = np.asarray(t, dtype=s.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.matmul(u, h[..., None])[..., 0]           # (..., J) scores s_j = u_j . h
+    chk.check_finite_result(s, inputs={"h": h, "u": u})
+    t = chk.check_binary_array(t, "t", s.shape).astype(s.dtype, copy=False)
+    if mask is not None:
+        mask = chk.check_binary_array(mask, "mask", s.shape)
     # One exponential serves sigma(s) and log sigma((2t - 1) s): |(2t - 1) s| = |s|.
     # (In-place operations: this is the trainer's inner loop.)
     e = np.abs(s)
@@ -113,7 +123,9 @@ def binary_logistic_factored(h, u, t, mask=None):
         g *= mask
         nterms *= mask
     loss = nterms.sum(axis=-1)
-    grad_h = np.matmul(g[..., None, :], u)[..., 0, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad_h = np.matmul(g[..., None, :], u)[..., 0, :]
+    chk.check_finite_result(loss, grad_h, inputs={"h": h, "u": u})
     return loss, grad_h, g
 
 
@@ -129,12 +141,31 @@ def skipgram_softmax(v_c, o, U):
     U = chk.as_matrix(U, "U")
     v_c = chk.as_vector(v_c, "v_c", U.shape[1])
     o = chk.as_index(o, "o", U.shape[0])
-    z = U @ v_c
-    p = softmax(z)
+    loss, grad_v_c, grad_U = softmax_output(v_c, np.asarray(o), U)
+    p = softmax(U @ v_c)
     y = np.zeros_like(p)
     y[o] = 1.0
-    loss, grad_v_c, grad_U = softmax_output(v_c, np.asarray(o), U)
     return float(loss), {"v_c": grad_v_c, "U": grad_U, "z": p - y}
+
+
+def skipgram_softmax_window(v_c, outside, U):
+    """Skip-gram with full softmax for a whole window: one centre, all its outside words.
+
+    v_c: (d,) centre vector; outside: (2m,) int indices o_1..o_2m of the outside words
+    (any number >= 1, repeats allowed); U: (n, d) output vectors. All pairs share one
+    p = softmax(U v_c), so J = sum_j J_j = 2m logsumexp(z) - sum_j z_{o_j}.
+    Returns ``(loss, grads)`` with grads["z"] (n,) = 2m p - sum_j y_{o_j},
+    grads["v_c"] (d,) = U^T grads["z"], grads["U"] (n, d) = grads["z"] v_c^T: one
+    score vector and one softmax for the window instead of one per pair.
+    """
+    U = chk.as_matrix(U, "U")
+    v_c = chk.as_vector(v_c, "v_c", U.shape[1])
+    outside = chk.as_indices(outside, "outside", U.shape[0], what="outside word index")
+    z = U @ v_c
+    counts = np.bincount(outside, minlength=U.shape[0]).astype(z.dtype)  # sum_j y_{o_j}
+    loss = outside.size * logsumexp(z) - counts @ z
+    delta = outside.size * softmax(z) - counts
+    return float(loss), {"v_c": U.T @ delta, "U": np.outer(delta, v_c), "z": delta}
 
 
 def skipgram_neg_sampling(v_c, o, negatives, U):

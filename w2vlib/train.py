@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _checks as chk
 from . import objectives
 from .corpus import (NegativeSampler, Vocab, _check_min_count, _check_window,
                      _cbow_from_flat, _window_positions, dynamic_windows, flatten,
@@ -66,7 +67,7 @@ except ImportError:  # pragma: no cover - a future scipy may move it
     _csc_matvecs = None
 
 __all__ = ["train", "Word2Vec", "learning_rate", "init_vectors", "scatter_add", "MODELS",
-           "SOFTMAX_MAX_VOCAB"]
+           "SOFTMAX_MAX_VOCAB", "TrainingDivergedError"]
 
 MODELS = ("sgns", "cbow", "softmax", "hs")
 SOFTMAX_MAX_VOCAB = 30_000
@@ -173,17 +174,10 @@ class Word2Vec:
 
 
 # --------------------------------------------------------------------------- checks
-def _positive_int(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
-        raise ValueError(f"{name}: expected an integer >= 1, got {x!r}")
-    return int(x)
+_positive_int = chk.positive_int
 
 
-def _positive_float(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.number)) \
-            or not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
-    return float(x)
+_positive_float = chk.positive_float
 
 
 # --------------------------------------------------------------------------- train
@@ -235,6 +229,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         negative = _positive_int(negative, "negative")
     lr = (0.05 if model == "cbow" else 0.025) if lr is None else _positive_float(lr, "lr")
     min_lr_fraction = _positive_float(min_lr_fraction, "min_lr_fraction")
+    if min_lr_fraction > 1:
+        raise ValueError(f"min_lr_fraction: expected a fraction of lr in (0, 1], got "
+                         f"{min_lr_fraction!r}")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
     dtype = np.dtype(dtype).type
@@ -260,14 +257,20 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         raise ValueError(f"model: full softmax costs O(n d) per example; the vocabulary has "
                          f"n={n} > {SOFTMAX_MAX_VOCAB} words. Use 'sgns' or 'hs', raise "
                          f"min_count, or pass allow_large_softmax=True")
-    if model == "hs" and n < 2:
-        raise ValueError("vocab: hierarchical softmax needs at least 2 words")
+    if n < 2:
+        raise ValueError(f"vocab: expected at least 2 words, got {n} ({vocab.words[:1]}); "
+                         f"with one word there is nothing to tell apart (lower min_count or "
+                         f"use a larger corpus)")
+    batch_size = _check_sizes(model, n, d, window, negative, batch_size, np.dtype(dtype))
 
     tokens, sid = flatten([vocab.encode(s) for s in sentences])
     T = tokens.size
     if T == 0:
         raise ValueError("sentences: expected at least one in-vocabulary token, got none")
     tokens = tokens.astype(np.intp)
+    if not np.any(np.bincount(sid) >= 2):
+        raise ValueError("sentences: expected a sentence with at least two in-vocabulary tokens; "
+                         "with none there is no (centre, context) pair to train on")
 
     seeds = np.random.SeedSequence(seed).spawn(4)
     rng_init, rng_sub, rng_win, rng_neg = (np.random.default_rng(s) for s in seeds)
@@ -330,10 +333,19 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
                     for i in range(0, m, batch_size):
                         j = min(i + batch_size, m)
                         eta = learning_rate(lr, where[i], total_words, min_lr_fraction)
-                        loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        try:
+                            with np.errstate(over="ignore", invalid="ignore"):
+                                loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        except chk.NonFiniteError:
+                            loss_sum = math.inf
+                        if not math.isfinite(loss_sum):
+                            raise _diverged(epoch, epochs, int(where[i]) - done, T, eta, lr)
                     history.append((float(done + r1), loss_sum / m))
             if bar is not None:
                 bar.update(int(done + r1) - bar.n)
+        if not (np.isfinite(V).all() and np.isfinite(U).all()):     # a step can overflow a
+            eta = learning_rate(lr, done + T, total_words, min_lr_fraction)  # vector, not the loss
+            raise _diverged(epoch, epochs, T, T, eta, lr)
     seconds = time.perf_counter() - t0
     if bar is not None:
         bar.close()
@@ -349,6 +361,42 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
     else:
         out.U = U
     return out
+
+
+class TrainingDivergedError(ValueError):
+    """Training produced a loss or parameter that is not finite (usually: lr too large)."""
+
+
+def _diverged(epoch, epochs, words, T, eta, lr):
+    return TrainingDivergedError(
+        f"lr: training diverged in epoch {epoch + 1} of {epochs}, after {words:,} of "
+        f"{T:,} words of that epoch, at learning rate {eta:.4g} (lr={lr:g}): the loss or "
+        f"a vector became inf or NaN. Try a smaller lr (word2vec.c uses 0.025 for "
+        f"skip-gram, 0.05 for CBOW), a smaller batch_size, or dtype=np.float64")
+
+
+def _check_sizes(model, n, d, window, negative, batch_size, dtype):
+    """Refuse settings whose arrays would exceed ``_checks.MAX_BYTES`` before allocating.
+
+    Returns the batch size actually used: at most the number of examples a chunk of
+    corpus positions can produce (a larger batch would only allocate memory).
+    """
+    item = dtype.itemsize
+    chk.check_memory(2 * n * d * item, "d", f"the vectors V and U ({n:,} x {d:,}, twice)")
+    per_chunk = _CHUNK_WORDS if model == "cbow" else 2 * window * _CHUNK_WORDS
+    chk.check_memory(_CHUNK_WORDS * 2 * window * 25, "window",
+                     f"the window positions of {_CHUNK_WORDS:,} corpus words")
+    batch_size = min(batch_size, per_chunk)
+    K = negative if model in ("sgns", "cbow") else 0
+    chk.check_memory(per_chunk * K * 8, "negative",
+                     f"{K:,} negatives for each of up to {per_chunk:,} examples")
+    if model == "softmax":
+        chk.check_memory(3 * batch_size * n * item, "batch_size",
+                         f"the softmax of a batch of {batch_size:,} examples over {n:,} words")
+    width = 2 * window if model == "cbow" else K + 1
+    chk.check_memory(batch_size * width * d * item, "batch_size",
+                     f"a batch of {batch_size:,} examples x {width:,} rows x {d:,}")
+    return batch_size
 
 
 # --------------------------------------------------------------------------- steps
