@@ -83,6 +83,17 @@ def test_sidebar_lists_the_chapters(site):
     assert [squash(e) for e in entries[1:]] == [squash(t) for t in titles]
 
 
+def test_no_page_title_is_doubled(site):
+    """A page whose first heading is the book's title would be titled "T — T" (the preface's
+    h1 should be its own title: the title page and the sidebar carry the book's)."""
+    out, _ = site
+    for page in out.glob("*.html"):
+        match = re.search(r"<title>(.*?)</title>", page.read_text())
+        if match:
+            title = html.unescape(match.group(1))
+            assert title != "The Math Behind Word2Vec — The Math Behind Word2Vec", page.name
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
 def test_chapter_page(site, path):
     out, _ = site
