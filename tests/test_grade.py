@@ -121,7 +121,7 @@ def test_a_loop_times_out_and_is_reported(graded):
     assert statuses(row) == {"1": grade.PASSED, "2": grade.PASSED, "3": grade.FAILED}
     assert f"timed out after {TIMEOUT} s" in row["3"].message
     loop = [g for g in results if g.student == "loop"][0]
-    assert loop.seconds < TIMEOUT + 15
+    assert loop.seconds < 3 * TIMEOUT          # stopped, not run forever (a loaded machine)
 
 
 def test_csv_for_a_gradebook(graded):
