@@ -400,3 +400,20 @@ def test_huffman_tree_bad_input():
         huffman_tree(tree, ["a", "b", "c"], counts=[1, 2])
     with pytest.raises(KeyError, match="highlight: word 'z' not in the tree's words"):
         huffman_tree(tree, ["a", "b", "c"], highlight="z")
+
+
+def test_plot_quality_draws_every_figure_per_epoch():
+    from w2vlib.plots import plot_quality
+    from w2vlib.quality import EpochQuality
+    a = [EpochQuality(e, 0.1 * e, 0.01 * e, 1 / e, 3 - 0.1 * e) for e in (1, 2, 3)]
+    b = [dict(epoch=e, ws353=0.2, analogy=0.0, random_cosine=0.5, loss=2.0) for e in (1, 2)]
+    fig = plot_quality({"w2vlib": a, "gensim": b})
+    assert len(fig.axes) == 4
+    lines = fig.axes[2].get_lines()
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(lines[0].get_ydata(), [1, 0.5, 1 / 3])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.5, 0.5])
+    with pytest.raises(ValueError, match="histories: expected a non-empty mapping"):
+        plot_quality({})
+    with pytest.raises(ValueError, match=r"histories\['x'\]: expected records with"):
+        plot_quality({"x": [dict(epoch=1, ws353=0.1)]})

@@ -22,7 +22,7 @@ from ._checks import as_float_array, as_matrix
 
 __all__ = ["pca", "plot_words", "plot_embeddings", "plot_loss", "plot_analogy_arrows",
            "word_rows", "computation_graph", "huffman_tree", "update_geometry",
-           "update_parts"]
+           "update_parts", "plot_quality"]
 
 
 def pca(X, k=2):
@@ -244,7 +244,7 @@ class _Graph:
         ax.set_ylim(*ylim)
         ax.set_axis_off()
 
-    def node(self, key, xy, text, style=_NODE, fontsize=11):
+    def node(self, key, xy, text, style=_NODE, fontsize=12.5):
         self.where[key] = np.asarray(xy, dtype=float)
         self.nodes[key] = self.ax.text(*xy, text, ha="center", va="center",
                                        fontsize=fontsize, bbox=dict(style), zorder=3)
@@ -256,7 +256,7 @@ class _Graph:
         return ((0.5, 1.0), (0.5, 0.0)) if d[1] > 0 else ((0.5, 0.0), (0.5, 1.0))
 
     def edge(self, a, b, label=None, backward=False, lxy=None, offset=0.25, rad=0.0,
-             fontsize=10):
+             fontsize=11.5):
         """Arrow from node a's box to node b's box, bent by ``rad`` (matplotlib's arc3:
         positive bends to the right of the direction of travel). The label goes at
         ``lxy`` or, when None, ``offset`` data units left of the straight line's middle."""
@@ -277,19 +277,19 @@ class _Graph:
                          bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none",
                                    alpha=0.85))
 
-    def note(self, xy, text, color="0.2", fontsize=10, ha="center"):
+    def note(self, xy, text, color="0.2", fontsize=11.5, ha="center"):
         self.ax.text(*xy, text, ha=ha, va="center", fontsize=fontsize, color=color)
 
     def legend(self, xy=(0.0, 0.0)):
         self.note(xy, "solid: forward quantity      dashed: backward signal "
-                  r"$\partial J/\partial(\cdot)$", ha="left", fontsize=9)
+                  r"$\partial J/\partial(\cdot)$", ha="left", fontsize=10.5)
 
 
 def _softmax_tail(g, x0, hname, hlabel):
     """z = U h -> p -> J, with the backward signals, shared by skip-gram and CBOW."""
     g.node("U", (x0, 3.9), r"$U$ ($n\times d$)", _PARAM)
     g.node("z", (x0, 2), f"$z = U {hlabel}$")
-    g.node("p", (x0 + 2.2, 2), r"$p = \mathrm{softmax}(z)$")
+    g.node("p", (x0 + 2.1, 2), r"$p = \mathrm{softmax}(z)$")
     g.edge(hname, "z", f"${hlabel}$")
     g.edge("U", "z")
     g.edge("z", "p", "$z$")
@@ -307,7 +307,7 @@ def _graph_skipgram_softmax(ax):
     g.node("h", (2.4, 2), "$h = v_c$\n(row $c$ of $V$)")
     g.node("o", (9.5, 3.9), "$o$ (observed)\n$y = e_o$", _OUT)
     g.node("J", (9.5, 2), r"$J = -\log p_o$", _OUT)
-    g.edge("c", "h", "lookup")
+    g.edge("c", "h", "lookup", offset=0.42)
     g.edge("V", "h")
     g.edge("o", "J")
     _softmax_tail(g, 5.0, "h", "v_c")
@@ -329,9 +329,9 @@ def _graph_cbow(ax):
     g.edge("v1", "h", r"$\times\frac{1}{C}$", offset=-0.3)
     g.edge("vC", "h", r"$\times\frac{1}{C}$", offset=0.3)
     g.edge("c", "J")
-    _softmax_tail(g, 5.6, "h", "h")
+    _softmax_tail(g, 5.25, "h", "h")
     g.edge("z", "h", r"$\partial J/\partial h = U^\top(p - y)$", backward=True,
-           rad=-0.45, lxy=(4.1, 1.3))
+           rad=-0.45, lxy=(3.95, 1.3))
     g.edge("h", "v1", r"$\frac{1}{C}\,\partial J/\partial h$", backward=True, rad=0.45,
            lxy=(1.75, 3.35))
     g.edge("h", "vC", r"$\frac{1}{C}\,\partial J/\partial h$", backward=True, rad=-0.45,
@@ -410,11 +410,11 @@ def _graph_hierarchical_softmax(ax):
     tree = build_huffman(np.array(_HS_COUNTS))
     children, pos = _tree_layout(tree, n)
     depth = max(p[1] for p in pos.values())
-    g = _Graph(ax, (-0.3, 10.6), (-0.6, 6.0))
+    g = _Graph(ax, (-0.3, 10.8), (-0.6, 6.0))
 
     def xy(node):                                       # the tree, on the right
         x, dep = pos[node]
-        return (3.9 + 6.2 * x / (n - 1), 5.4 - 4.6 * dep / depth)
+        return (3.7 + 6.7 * x / (n - 1), 5.4 - 4.6 * dep / depth)
 
     w = _HS_TARGET
     path = [int(j) for j in tree.paths[w]]
@@ -422,13 +422,13 @@ def _graph_hierarchical_softmax(ax):
     for node in pos:
         if node[0] == "i" and node[1] in path:
             g.node(node, xy(node), f"$n(w,{path.index(node[1]) + 1})$", _PARAM,
-                   fontsize=9)
+                   fontsize=10.5)
         elif node[0] == "i":
             g.node(node, xy(node), "  ", dict(_PARAM, fc="white", ec="0.7"), fontsize=7)
         else:
             style = dict(_OUT, ec=_BWD, lw=2) if node[1] == w else _OUT
             g.node(node, xy(node), f"{_HS_WORDS[node[1]]}\n#={_HS_COUNTS[node[1]]}",
-                   style, fontsize=9)
+                   style, fontsize=10.5)
     for parent, kids in children.items():
         for b, child in kids.items():
             pa, pb = np.array(xy(parent)), np.array(xy(child))
@@ -443,21 +443,21 @@ def _graph_hierarchical_softmax(ax):
                 d = pb - pa
                 perp = np.array([-d[1], d[0]]) / np.hypot(*d)
                 perp = -perp if perp[1] > 0 else perp       # always below the edge
-                g.note((pa + pb) / 2 + 0.5 * perp, f"$t_{step} = {t}$\n${s}$",
-                       color=_FWD, fontsize=9)
+                g.note((pa + pb) / 2 + 0.62 * perp, f"$t_{step} = {t}$\n${s}$",
+                       color=_FWD, fontsize=10.5)
                 g.note(pa + np.array([1.25, 0.12]), f"$g_{step} = \\sigma(s_{step}) - {t}$",
-                       color=_BWD, fontsize=9)
+                       color=_BWD, fontsize=10.5)
     g.node("h", (1.0, 3.3), "$h$\n($v_c$, or the\nCBOW mean)")
     root = ("i", path[0])
     g.edge("h", root, r"$s_l = u'^{\top}_{n(w,l)} h$ at every node of the path",
-           lxy=(2.3, 5.35), rad=-0.25, fontsize=9)
+           lxy=(2.0, 5.65), rad=-0.25, fontsize=10.5)
     g.edge(("i", path[-1]), "h", r"$\partial J/\partial h = \sum_{l=1}^{L(w)} g_l\,"
-           r"u'_{n(w,l)}$", backward=True, rad=-0.2, lxy=(2.4, 1.75), fontsize=10)
+           r"u'_{n(w,l)}$", backward=True, rad=-0.3, lxy=(2.4, 1.6), fontsize=11.5)
     g.legend((-0.2, -0.4))
     g.note((1.3, 0.8), r"$\partial J/\partial u'_{n(w,l)} = g_l\,h$", color=_BWD)
     g.note((6.4, 0.25), f"$J = -\\sum_{{l=1}}^{{{L}}}\\log\\sigma((2t_l - 1)\\,s_l)$ "
            f"for $w$ = '{_HS_WORDS[w]}'", ha="left",
-           fontsize=9.5)
+           fontsize=11)
     ax.set_title(f"Hierarchical softmax: the Huffman path to '{_HS_WORDS[w]}', "
                  f"$L(w) = {L}$ inner nodes")
 
@@ -536,7 +536,7 @@ def computation_graph(model, ax=None):
         raise ValueError(f"model: expected one of {', '.join(MODELS)}, got {model!r}")
     if ax is None:
         plt = _pyplot()
-        _, ax = plt.subplots(figsize=(11, 5.2))
+        _, ax = plt.subplots(figsize=(10, 4.8))
     _GRAPHS[model](ax)
     return ax
 
@@ -611,7 +611,7 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
         negatives = [1, 4]
     parts = update_parts(model, v_c, U, o, negatives, eta)
     if ax is None:
-        _, ax = _pyplot().subplots(figsize=(6, 5.5))
+        _, ax = _pyplot().subplots(figsize=(8.5, 5))
     arrow = dict(length_includes_head=True, head_width=0.06, head_length=0.1)
     neg = {} if negatives is None else {int(k): i + 1 for i, k in enumerate(negatives)}
     for w, u in enumerate(U):
@@ -634,8 +634,8 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
     new = v_c + parts["step"]
     ax.arrow(*v_c, *parts["step"], color="C0", lw=2.5, label=r"step $-\eta\,\partial J/"
              r"\partial v_c$", **arrow)
-    ax.annotate("new $v_c$", new, xytext=(6, -10), textcoords="offset points",
-                fontsize=10, color="C0")
+    ax.annotate("new $v_c$", new, xytext=(-12, 8), textcoords="offset points",
+                fontsize=10, color="C0", ha="right")
     if model == "skipgram_softmax":
         ebar = parts["expected"]
         ax.plot(*ebar, "*", color="C3", ms=13, label=r"$\sum_w p_w u_w$")
@@ -646,13 +646,55 @@ def update_geometry(model="skipgram_softmax", v_c=None, U=None, o=0, negatives=N
         title = "Negative sampling: one SGD step on $v_c$"
     ax.plot(0, 0, "k+", ms=8)
     ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize=8.5, framealpha=0.9)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9.5)
     ax.set_title(f"{title} ($\\eta$ = {eta:g})")
     ax.set_xlabel("coordinate 1")
     ax.set_ylabel("coordinate 2")
     pts = np.vstack([U, v_c, new, np.zeros(2)])
     lo, hi = pts.min(axis=0) - 0.4, pts.max(axis=0) + 0.4
-    lo[1] -= 0.9                                          # room for the legend
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     return ax
+
+
+QUALITY_PANELS = (("ws353", "WS353 Spearman ρ"), ("analogy", "analogy accuracy (3CosAdd)"),
+                  ("random_cosine", "mean cosine of random pairs"),
+                  ("loss", "loss on a fixed sample of pairs"))
+
+
+def plot_quality(histories, figsize=(15, 3.4), title=None):
+    """Quality against epochs: one panel per figure of :data:`QUALITY_PANELS`.
+
+    ``histories`` maps a label (a system) to its per-epoch records: objects with the
+    attributes ``epoch, ws353, analogy, random_cosine, loss`` (as
+    :class:`w2vlib.quality.EpochQuality`), mappings with those keys, or an object with
+    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). Returns the Figure.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories: expected a non-empty mapping label -> per-epoch records")
+    keys = ("epoch",) + tuple(k for k, _ in QUALITY_PANELS)
+    table = {}
+    for label, records in histories.items():
+        records = getattr(records, "history", records)
+        rows = []
+        for r in records:
+            get = r.get if isinstance(r, Mapping) else lambda k, r=r: getattr(r, k, None)
+            row = [get(k) for k in keys]
+            if any(v is None for v in row):
+                raise ValueError(f"histories[{label!r}]: expected records with {keys}, got {r!r}")
+            rows.append(row)
+        if not rows:
+            raise ValueError(f"histories[{label!r}]: expected at least one epoch, got none")
+        table[str(label)] = np.array(rows, dtype=np.float64)
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(QUALITY_PANELS), figsize=figsize)
+    for i, (ax, (_, name)) in enumerate(zip(axes, QUALITY_PANELS)):
+        for label, rows in table.items():
+            ax.plot(rows[:, 0], rows[:, i + 1], marker="o", ms=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(name, fontsize=10)
+    axes[0].legend()
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
