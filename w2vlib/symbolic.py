@@ -411,7 +411,8 @@ def glove_model(X, d=2, x_max=100, alpha=sp.Rational(3, 4)):
     J = sum over X_ij > 0 of f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2,
     f(x) = min(1, (x / x_max)^alpha), the counts taken as exact numbers.
     Parameters ``W`` (n_rows, d), ``W_tilde`` (n_cols, d), ``b`` (n_rows, 1),
-    ``b_tilde`` (n_cols, 1); extras: "E" the matrix of residuals (0 where X_ij = 0).
+    ``b_tilde`` (n_cols, 1); extras: "E" the matrix of residuals e_ij and "F" the weights
+    f(X_ij), both 0 where X_ij = 0.
     ``numeric`` takes b and b_tilde as (n,) arrays, like :func:`w2vlib.glove.loss`.
     Added for chapter 10.
     """
@@ -427,9 +428,12 @@ def glove_model(X, d=2, x_max=100, alpha=sp.Rational(3, 4)):
         return (W[i, :] * W_t[j, :].T)[0] + b[i] + b_t[j] - sp.log(X[i, j])
 
     E = sp.Matrix(n_rows, n_cols, residual)
-    loss = sum((_glove_weight(X[i, j], x_max, alpha) * E[i, j] ** 2
-                for i in range(n_rows) for j in range(n_cols) if X[i, j] != 0), sp.Integer(0))
-    return SymbolicModel(loss, {"W": W, "W_tilde": W_t, "b": b, "b_tilde": b_t}, {"E": E})
+    F = sp.Matrix(n_rows, n_cols, lambda i, j: 0 if X[i, j] == 0
+                  else _glove_weight(X[i, j], x_max, alpha))
+    loss = sum((F[i, j] * E[i, j] ** 2 for i in range(n_rows) for j in range(n_cols)),
+               sp.Integer(0))
+    return SymbolicModel(loss, {"W": W, "W_tilde": W_t, "b": b, "b_tilde": b_t},
+                         {"E": E, "F": F})
 
 
 __all__ += ["glove_pair_model", "glove_model"]
