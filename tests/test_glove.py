@@ -206,6 +206,12 @@ def test_training_fits_a_factorisable_matrix_and_is_seeded(rng):
                                                    seed=1).W)
 
 
+def test_divergence_is_reported_not_returned(rng):
+    X = rng.choice([0.0, 50.0, 900.0], size=(30, 30))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        glove.train(X, 5, epochs=5, eta=5.0, batch_size=X.size)
+
+
 def test_init_is_glove_cs_range(rng):
     W, Wt, b, bt = glove.init_params(300, 200, 9, rng)
     for a in (W, Wt, b, bt):

@@ -26,14 +26,17 @@ What the reference implementation (stanfordnlp/GloVe, ``glove.c``) does, and
 
 * its cost is half of J: it accumulates 0.5 f(X_ij) e_ij^2, so its gradients are
   those above divided by 2 (f e w~_j for w_i, f e for a bias);
-* it visits the non-zero X_ij once per epoch in a shuffled order (25 epochs by
-  default) and updates the four parameters of the entry at once, from their
-  values before the update, by its form of AdaGrad: every parameter keeps a sum
-  G that starts at 1 and the step is
+* it visits the non-zero X_ij once per epoch (25 epochs by default), in the order of
+  a file its ``shuffle`` program shuffled once beforehand (:func:`train` draws a fresh
+  order every epoch), and updates the four parameters of the entry at once, from
+  their values before the update, by its form of AdaGrad: every parameter keeps a
+  sum G that starts at 1 and the step is
 
       theta <- theta - eta g / sqrt(G),  then  G <- G + (eta g)^2,
 
-  with eta = 0.05 and g the gradient of its half cost. This differs from Duchi et
+  with eta = 0.05 and g the gradient of its half cost (later versions also clip each
+  vector component of g to [-100, 100] and skip NaN updates; :func:`train` does
+  neither, and stops with an error instead if J blows up). This differs from Duchi et
   al.'s AdaGrad (G = sum of g^2 including the current step): G starts at 1 (so the
   first steps are plain SGD steps of size eta), it accumulates (eta g)^2 rather than
   g^2 (so the rate decays slowly: sqrt(G) reaches 2 only after sum g^2 = 3 / eta^2
@@ -236,6 +239,8 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
     The same inputs and seed give the same result. Batches of many thousand entries
     can diverge (a frequent word's summed step grows with the batch): on the 10,663
     non-zero counts of chapter 10's synthetic corpus, 1,024 trains and 8,192 does not.
+    Raises FloatingPointError when J after an epoch is not finite or more than 100
+    times its value at the start (the training diverged).
     """
     X = _check_counts(X)
     d = _positive_int(d, "d")
@@ -255,6 +260,8 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
     fx = weighting(X[rows, cols], x_max, alpha)
     logx = np.log(X[rows, cols])
     result = GloVe(W, W_tilde, b, b_tilde)
+    e = np.einsum("bd,bd->b", W[rows], W_tilde[cols]) + b[rows] + b_tilde[cols] - logx
+    J_start = float(np.sum(fx * e * e))
     for _ in range(epochs):
         order = rng.permutation(rows.size)
         for start in range(0, order.size, batch_size):
@@ -271,9 +278,10 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
                 _adagrad(theta, acc, g, eta)
         e = np.einsum("bd,bd->b", W[rows], W_tilde[cols]) + b[rows] + b_tilde[cols] - logx
         J = float(np.sum(fx * e * e))                     # J itself: only the seen pairs
-        if not math.isfinite(J):
-            raise FloatingPointError(f"train: the objective became {J} in epoch "
-                                     f"{len(result.losses) + 1}; lower eta or batch_size")
+        if not math.isfinite(J) or J > 100 * J_start:
+            raise FloatingPointError(f"train: the objective rose from {J_start:.4g} to "
+                                     f"{J:.4g} in epoch {len(result.losses) + 1} (diverged); "
+                                     f"lower eta or batch_size")
         result.losses.append(J)
         if callback is not None:
             callback(len(result.losses), result)
