@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_float_array
-from .train import scatter_add
+from .train import TrainingDivergedError, scatter_add
 
 __all__ = ["X_MAX", "ALPHA", "ETA", "weighting", "loss", "pair_loss", "train", "init_params",
            "GloVe"]
@@ -239,8 +239,9 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
     The same inputs and seed give the same result. Batches of many thousand entries
     can diverge (a frequent word's summed step grows with the batch): on the 10,663
     non-zero counts of chapter 10's synthetic corpus, 1,024 trains and 8,192 does not.
-    Raises FloatingPointError when J after an epoch is not finite or more than 100
-    times its value at the start (the training diverged).
+    Raises :class:`w2vlib.train.TrainingDivergedError` (a ValueError, as in
+    :func:`w2vlib.train.train`) when J after an epoch is not finite or more than 100
+    times its value at the start.
     """
     X = _check_counts(X)
     d = _positive_int(d, "d")
@@ -279,9 +280,9 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
         e = np.einsum("bd,bd->b", W[rows], W_tilde[cols]) + b[rows] + b_tilde[cols] - logx
         J = float(np.sum(fx * e * e))                     # J itself: only the seen pairs
         if not math.isfinite(J) or J > 100 * J_start:
-            raise FloatingPointError(f"train: the objective rose from {J_start:.4g} to "
-                                     f"{J:.4g} in epoch {len(result.losses) + 1} (diverged); "
-                                     f"lower eta or batch_size")
+            raise TrainingDivergedError(
+                f"eta: training diverged: the objective rose from {J_start:.4g} to {J:.4g} "
+                f"in epoch {len(result.losses) + 1} at eta={eta:g}; lower eta or batch_size")
         result.losses.append(J)
         if callback is not None:
             callback(len(result.losses), result)
