@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from w2vlib import ad_objectives as ao
 from w2vlib import autodiff as ad
+from w2vlib import glove
 from w2vlib import objectives as ob
 from w2vlib.gradcheck import relative_error
 from w2vlib.huffman import build_huffman
@@ -91,6 +92,21 @@ def test_nce_objectives_equal_the_analytic_gradients(pb):
                         ao.nce_expected_loss(s, p, noise, K, b))
 
 
+@settings(max_examples=25)
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_glove_equals_the_analytic_gradients(n_rows, n_cols, d, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 300, size=(n_rows, n_cols)) * (rng.random((n_rows, n_cols)) < 0.6)
+    X[0, 0] = 150                                    # at least one count, one above x_max
+    W, W_tilde = rng.normal(scale=0.5, size=(n_rows, d)), rng.normal(scale=0.5, size=(n_cols, d))
+    b, b_tilde = rng.normal(size=n_rows), rng.normal(size=n_cols)
+    assert_same(glove.loss(W, W_tilde, b, b_tilde, X),
+                ao.glove_loss(W, W_tilde, b, b_tilde, X))
+    i, j = np.argwhere(X > 0)[-1]
+    args = (W[i], W_tilde[j], b[i], b_tilde[j], X[i, j])
+    assert_same(glove.pair_loss(*args), ao.glove_pair_loss(*args))
+
+
 def test_the_fourth_check_catches_a_wrong_analytic_gradient(rng):
     """word2vec.c's CBOW update (no 1/C) is not the gradient, and autodiff says so."""
     V, U = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
@@ -114,6 +130,14 @@ def test_autodiff_objectives_refuse_bad_input():
         ao.skipgram_nce(np.zeros(3), 0, [1], U, np.zeros(3))
     with pytest.raises(ValueError, match=r"noise: expected shape \(4,\)"):
         ao.nce_expected_loss(np.zeros(4), np.ones(4) / 4, np.ones(3) / 3, 2, np.zeros(4))
+    with pytest.raises(ValueError, match="X: expected at least one positive count"):
+        ao.glove_loss(np.zeros((2, 1)), np.zeros((2, 1)), np.zeros(2), np.zeros(2),
+                      np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"W_tilde: expected shape \(2, 1\)"):
+        ao.glove_loss(np.zeros((2, 1)), np.zeros((3, 1)), np.zeros(2), np.zeros(2),
+                      np.ones((2, 2)))
+    with pytest.raises(ValueError, match="x: expected a positive count"):
+        ao.glove_pair_loss(np.zeros(2), np.zeros(2), 0.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="K: expected an integer >= 1"):
         ao.nce_expected_loss(np.zeros(4), np.ones(4) / 4, np.ones(4) / 4, 0, np.zeros(4))
 

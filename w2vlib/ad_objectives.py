@@ -1,22 +1,27 @@
-"""Every objective of :mod:`w2vlib.objectives`, written once as a plain forward computation.
+"""Every objective of :mod:`w2vlib.objectives` and :mod:`w2vlib.glove`, written once as a
+plain forward computation.
 
-Each function takes the arguments of its namesake in :mod:`w2vlib.objectives`, writes
+Each function takes the arguments of its namesake in :mod:`w2vlib.objectives` (GloVe's:
+``glove_loss`` of :func:`w2vlib.glove.loss`, ``glove_pair_loss`` of
+:func:`w2vlib.glove.pair_loss`), writes
 only the loss J with :mod:`w2vlib.autodiff` arrays, and returns ``(loss, grads)`` with
 the gradients found by reverse-mode differentiation: no derivative is written by hand.
 That makes it a fourth check of the hand-derived gradients, independent of SymPy, of
 finite differences and of the analytic formulas (tests/test_autodiff.py).
 
-grads holds one entry per parameter ("v_c", "U", "V" or "U_inner"), in float64.
+grads holds one entry per parameter ("v_c", "U", "V", "U_inner", "s", or GloVe's "W",
+"W_tilde", "b", "b_tilde"), in float64.
 """
 
 import numpy as np
 
 from . import _checks as chk
 from . import autodiff as ad
+from . import glove
 
 __all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling",
            "skipgram_nce", "nce_expected_loss", "skipgram_hs",
-           "cbow_softmax", "cbow_neg_sampling", "cbow_hs"]
+           "cbow_softmax", "cbow_neg_sampling", "cbow_hs", "glove_loss", "glove_pair_loss"]
 
 
 # --------------------------------------------------------------------------- output layers
@@ -152,3 +157,35 @@ def cbow_hs(V, context, path, code, U_inner):
     rows, t = _hs_rows(path, code, U_inner.shape[0])
     return ad.grad(lambda V, U_inner: logistic_loss(V[context].mean(axis=0), rows, t,
                                                     U_inner), V=V, U_inner=U_inner)
+
+
+# --------------------------------------------------------------------------- GloVe
+def glove_loss(W, W_tilde, b, b_tilde, X, x_max=glove.X_MAX, alpha=glove.ALPHA):
+    """GloVe (:func:`w2vlib.glove.loss`) over the list of non-zero counts (i, j):
+    J = sum f(X_ij) e_ij^2, e_ij = w_i . w~_j + b_i + b~_j - log X_ij. A word appears in
+    many pairs, so its rows are gathered many times and their gradients add up."""
+    X = glove._check_counts(X)
+    W, W_tilde, b, b_tilde = glove._check_params(W, W_tilde, b, b_tilde, X)
+    i, j = np.nonzero(X)
+    f = glove.weighting(X[i, j], x_max, alpha)
+    log_x = np.log(X[i, j])
+
+    def J(W, W_tilde, b, b_tilde):
+        e = (W[i] * W_tilde[j]).sum(axis=1) + b[i] + b_tilde[j] - log_x
+        return (f * e**2).sum()
+    return ad.grad(J, W=W, W_tilde=W_tilde, b=b, b_tilde=b_tilde)
+
+
+def glove_pair_loss(w_i, w_tilde_j, b_i, b_tilde_j, x, x_max=glove.X_MAX, alpha=glove.ALPHA):
+    """One GloVe term (:func:`w2vlib.glove.pair_loss`): f(x) (w_i . w~_j + b_i + b~_j
+    - log x)^2 for a count x > 0."""
+    w_i = chk.as_vector(w_i, "w_i")
+    w_tilde_j = chk.as_vector(w_tilde_j, "w_tilde_j", w_i.size)
+    x = chk.as_float_array(x, "x", ndim=0)
+    if not x > 0:
+        raise ValueError(f"x: expected a positive count X_ij, got {float(x)!r}")
+    f, log_x = glove.weighting(x, x_max, alpha), np.log(x)
+
+    def J(w_i, w_tilde_j, b_i, b_tilde_j):
+        return f * (w_i @ w_tilde_j + b_i + b_tilde_j - log_x) ** 2
+    return ad.grad(J, w_i=w_i, w_tilde_j=w_tilde_j, b_i=b_i, b_tilde_j=b_tilde_j)
