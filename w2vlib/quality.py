@@ -5,7 +5,7 @@
                              [--batch-size 1024] [--json PATH]
 
 trains each system on the Wikipedia + Lee corpus (``datasets.wiki_corpus() +
-datasets.lee_corpus()``, 529,881 tokens) for every seed, scores the input vectors V at
+datasets.lee_corpus()``, 529,865 tokens) for every seed, scores the input vectors V at
 the end of every epoch, and prints a table per run and the mean ± sd (over seeds) of
 the last epoch's figures. Defaults are :data:`SHOWCASE`, the settings of chapters 7
 and 8. The four figures of one epoch (:class:`EpochQuality`):
