@@ -671,7 +671,8 @@ def plot_quality(histories, figsize=(15, 3.4), title=None):
     ``histories`` maps a label (a system) to its per-epoch records: objects with the
     attributes ``epoch, ws353, analogy, random_cosine, loss`` (as
     :class:`w2vlib.quality.EpochQuality`), mappings with those keys, or an object with
-    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). Returns the Figure.
+    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). A NaN value (a
+    figure not scored at that epoch) is left out of its panel. Returns the Figure.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty mapping label -> per-epoch records")
@@ -693,7 +694,8 @@ def plot_quality(histories, figsize=(15, 3.4), title=None):
     fig, axes = plt.subplots(1, len(QUALITY_PANELS), figsize=figsize)
     for i, (ax, (_, name)) in enumerate(zip(axes, QUALITY_PANELS)):
         for label, rows in table.items():
-            ax.plot(rows[:, 0], rows[:, i + 1], marker="o", ms=3, label=label)
+            shown = np.isfinite(rows[:, i + 1])          # NaN: not scored at that epoch
+            ax.plot(rows[shown, 0], rows[shown, i + 1], marker="o", ms=3, label=label)
         ax.set_xlabel("epoch")
         ax.set_title(name, fontsize=10)
     axes[0].legend()
