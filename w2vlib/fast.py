@@ -160,15 +160,22 @@ def skipgram_shared_negatives(V, context, c, negatives, U):
     return skipgram_span(V, context, [c], np.ones((context.size, 1)), negatives, U)
 
 
-def rows_moved(pairs, K, shared):
-    """Rows of V and U read (gathered) plus written (scattered) for one window of
-    ``pairs`` (centre, context) pairs with K negatives: 2 P (K + 2) one pair at a
-    time, 2 (P + K + 1) with the negatives shared."""
-    pairs = np.asarray(pairs)
-    return 2 * (pairs + K + 1) if shared else 2 * pairs * (K + 2)
+def rows_moved(pairs, K, shared, span=1, window=None):
+    """Rows of V and U gathered plus scattered for ``pairs`` (centre, context) pairs.
+
+    One pair at a time (``shared=False``): v_o, u_c and K negatives per pair, read and
+    written: 2 P (K + 2). A window's pairs sharing K negatives (``span=1``): its P
+    context rows, u_c and the K negatives: 2 (P + K + 1). A span of L windows
+    sharing K negatives: its L + 2 window input rows, L centres and K negatives:
+    2 (3 L + 2 window + K) for all the span's pairs.
+    """
+    if not shared:
+        return 2 * pairs * (K + 2)
+    if span == 1:
+        return 2 * (pairs + K + 1)
+    return 2 * ((span + 2 * window) + span + K)
 
 
-# --------------------------------------------------------------------------- trainer
 def spans(ktok, ksid, eff, window, a, b, L):
     """Cut the centres a:b of a chunk into spans of L consecutive centres.
 

@@ -73,10 +73,7 @@ def is_streamed(sentences):
         return True
     if isinstance(sentences, (list, tuple, np.ndarray)):
         return False
-    try:
-        return iter(sentences) is not sentences
-    except TypeError:
-        return False
+    return hasattr(sentences, "__iter__") and not hasattr(sentences, "__next__")
 
 
 def _as_source(sentences):
