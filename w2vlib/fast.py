@@ -33,7 +33,7 @@ __all__ = ["shared_negative_output", "skipgram_shared_negatives", "rows_moved", 
 
 #: the trainer's settings for model="sgns-shared": centres per span (1: one window, as
 #: Ji et al.) and negatives drawn per span (None: K)
-SHARED = dict(span=1, negatives=None)
+SHARED = dict(span=16, negatives=15)
 
 
 def shared_negative_output(H, U_S, T, W=None):
