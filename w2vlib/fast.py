@@ -18,9 +18,22 @@ J is the sum over the window's pairs of the ordinary SGNS pair objective, each p
 with the same negatives. Per window the trainer gathers P + K + 1 rows and scatters
 as many, where one-pair-at-a-time SGNS gathers and scatters P (K + 2): with
 K = 5 and P ~ 6 pairs per window, 12 rows against 42 (see :func:`rows_moved`).
+A negative equal to the centre word is skipped, as word2vec.c skips it.
 
-A negative equal to the centre word is skipped (its column of G is masked), as
-word2vec.c skips it for every pair.
+Spans. In NumPy one window at a time is not faster than one pair at a time: a
+window's products are ~6 x 100 x 6, and ``np.matmul`` over a stack of windows calls
+the BLAS once per window, so the three products cost ~1-2 microseconds of call
+overhead per window (profiled on the benchmark corpus: they were ~2/3 of the step,
+and training ran at ~0.8x gensim's words/s). The trainer therefore shares K'
+negatives among the pairs of a *span* of L consecutive centres (:func:`spans`): its
+inputs are the L + 2m words around it, its outputs the L centres and the K'
+negatives, Z = H U_S^T is (L + 2m) x (L + K'), and a band B marks which entries are
+pairs; each noise term of input i counts once per pair of i with weight K / K'
+(:func:`span_weights`, :func:`skipgram_span`). L = 1, K' = K is Ji et al.'s window.
+``train(..., model="sgns-shared")`` uses ``SHARED`` (L = 16, K' = 15): on the
+benchmark corpus (15 epochs, WS353 rho and Google analogies, 2 seeds) L = 4, 8, 16
+with K' = 5, 10, 15 all matched gensim within seed noise, and L = 16 was the fastest
+(see ``python -m w2vlib.bench`` and chapter 12).
 """
 
 import numpy as np
@@ -31,8 +44,8 @@ from .train import scatter_add
 
 __all__ = ["shared_negative_output", "skipgram_shared_negatives", "rows_moved", "SHARED"]
 
-#: the trainer's settings for model="sgns-shared": centres per span (1: one window, as
-#: Ji et al.) and negatives drawn per span (None: K)
+#: the trainer's settings for model="sgns-shared": centres per span L (1: one window, as
+#: Ji et al.) and negatives drawn per span K' (None: K, the ``negative`` of train)
 SHARED = dict(span=16, negatives=15)
 
 
@@ -167,7 +180,7 @@ def rows_moved(pairs, K, shared, span=1, window=None):
     written: 2 P (K + 2). A window's pairs sharing K negatives (``span=1``): its P
     context rows, u_c and the K negatives: 2 (P + K + 1). A span of L windows
     sharing K negatives: its L + 2 window input rows, L centres and K negatives:
-    2 (3 L + 2 window + K) for all the span's pairs.
+    2 (2 L + 2 window + K) for all the span's pairs.
     """
     if not shared:
         return 2 * pairs * (K + 2)
