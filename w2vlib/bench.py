@@ -151,6 +151,21 @@ def _gensim_source(corpus, max_tokens):
         list(_Truncated(LineSentence(corpus), max_tokens))
 
 
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def recorded(name):
+    """A benchmark run kept with the library (``w2vlib/results/bench_<name>.json``,
+    written by ``--json``), as the dict :func:`bench` or :func:`scaling` returned."""
+    path = os.path.join(RESULTS, f"bench_{name}.json")
+    if not os.path.isfile(path):
+        have = sorted(f[6:-5] for f in os.listdir(RESULTS) if f.startswith("bench_")) \
+            if os.path.isdir(RESULTS) else []
+        raise KeyError(f"name: expected one of {have}, got {name!r}")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _worker(spec):
     """One run in this process (``--worker JSON``): train, measure, evaluate, print JSON."""
     from . import datasets
