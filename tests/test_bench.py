@@ -73,3 +73,22 @@ def test_a_text_file_corpus_runs_every_system(tmp_path):
     for r in result["runs"]:
         assert r["words_per_second"] > 0 and r["peak_rss_mb"] > 10 and r["ws353_pairs"] >= 2
     assert set(result["ratios"]) == {"w2vlib", "w2vlib-shared"}
+
+
+def test_scaling_streams_the_repeated_corpus_in_bounded_memory():
+    result = bench.main(["--scaling", "--scales", "1", "3", "--max-tokens", "20000",
+                         "--systems", "w2vlib"])
+    a, b = result["runs"]
+    assert (a["scale"], b["scale"]) == (1, 3) and b["tokens"] == 3 * a["tokens"] == 60_000
+    assert a["base_rss_mb"] > 10 and a["peak_rss_mb"] >= a["base_rss_mb"]
+    # streamed: three times the corpus holds no more than a few MB more
+    assert b["peak_rss_mb"] - a["peak_rss_mb"] < 20
+    assert result["growth"]["w2vlib"]["memory"] == b["peak_rss_mb"] / a["peak_rss_mb"]
+
+
+def test_recorded_runs_are_kept_with_the_library():
+    run = bench.recorded("15_epochs")
+    assert run["epochs"] == 15 and run["seeds"] == [0, 1, 2]
+    assert set(run["summary"]) == set(bench.SYSTEMS)
+    with pytest.raises(KeyError, match="name: expected one of"):
+        bench.recorded("no such run")

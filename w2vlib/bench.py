@@ -27,8 +27,10 @@ Reported for each run:
   ``cpu s``: the process's CPU seconds over the same span;
 * ``words/s``: raw corpus tokens (every token, before min_count and subsampling)
   times epochs, divided by the training wall seconds;
-* ``peak MB``: the process's peak resident memory when training ends (before
-  evaluation), interpreter, libraries and corpus included;
+* ``peak MB``: the process's peak resident memory from just after its libraries are
+  imported (the peak is reset there, on Linux) to the end of training (before
+  evaluation): interpreter, libraries, corpus and training; ``base MB`` (scaling
+  mode): the resident memory at that reset, interpreter and libraries alone;
 * analogy accuracy on the Google analogy set (3CosAdd, the 30,000 most frequent words,
   counted as gensim counts), with the number of questions covered;
 * Spearman's rho on WordSim353 (cosine of the input vectors V).
@@ -115,10 +117,36 @@ def _evaluate(words, vectors, analogies, wordsim):
                 ws353_spearman=float(w.spearman), ws353_pairs=int(w.n_pairs))
 
 
+def _status_mb(field):
+    """A memory figure of this process from /proc/self/status (Linux), in MB, or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024          # kB
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss():
+    """Start the peak (VmHWM) afresh at the current RSS; returns that RSS in MB (or None
+    where /proc/self/clear_refs is not available, and the peak then covers the imports)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return None
+    return _status_mb("VmRSS")
+
+
 def _peak_rss_mb():
-    import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss     # KiB on Linux
-    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+    peak = _status_mb("VmHWM")
+    if peak is None:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss     # KiB on Linux
+        peak = peak / 1024 if sys.platform != "darwin" else peak / 2**20
+    return peak
 
 
 def run_w2vlib(sentences, vocab, epochs, seed, batch_size, model="sgns"):
@@ -170,6 +198,11 @@ def _worker(spec):
     """One run in this process (``--worker JSON``): train, measure, evaluate, print JSON."""
     from . import datasets
     system, corpus, max_tokens = spec["system"], spec["corpus"], spec["max_tokens"]
+    if system == "gensim":                  # libraries loaded before the peak is reset
+        import gensim.models  # noqa: F401
+    else:
+        from . import stream, train  # noqa: F401
+    base = _reset_peak_rss()
     if system == "gensim":
         words, vectors, wall, cpu = run_gensim(_gensim_source(corpus, max_tokens),
                                                spec["epochs"], spec["seed"])
@@ -181,7 +214,7 @@ def _worker(spec):
                                                spec["batch_size"], MODELS[system])
     row = dict(system=system, seed=spec["seed"], train_seconds=wall, cpu_seconds=cpu,
                words_per_second=spec["tokens"] * spec["epochs"] / wall,
-               peak_rss_mb=_peak_rss_mb(), vocab_size=len(words))
+               peak_rss_mb=_peak_rss_mb(), base_rss_mb=base, vocab_size=len(words))
     if spec["evaluate"]:
         row.update(_evaluate(words, vectors, datasets.analogy_path(), datasets.wordsim_path()))
     print(json.dumps(row), flush=True)
@@ -288,7 +321,7 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
     print(f"scaling: corpus {corpus} ({tokens:,} tokens) repeated {list(scales)} times, "
           f"streamed from a file; 1 epoch, seed 0", file=out, flush=True)
     header = (f"{'system':<14} {'scale':>5} {'tokens':>11} {'train s':>8} {'s per 1x':>8} "
-              f"{'words/s':>9} {'peak MB':>8}")
+              f"{'words/s':>9} {'peak MB':>8} {'base MB':>8}")
     print(header, file=out, flush=True)
     runs = []
     with tempfile.TemporaryDirectory(prefix="w2vlib-scaling-") as tmp:
@@ -304,7 +337,8 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
                 runs.append(row)
                 print(f"{system:<14} {k:>5} {tokens * k:>11,} {row['train_seconds']:>8.2f} "
                       f"{row['train_seconds'] / k:>8.2f} {row['words_per_second']:>9,.0f} "
-                      f"{row['peak_rss_mb']:>8.0f}", file=out, flush=True)
+                      f"{row['peak_rss_mb']:>8.0f} {_mb(row['base_rss_mb']):>8}", file=out,
+                      flush=True)
             os.remove(path)
     growth = {}
     lo, hi = min(scales), max(scales)
@@ -313,9 +347,18 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
         b = next(r for r in runs if r["system"] == system and r["scale"] == hi)
         growth[system] = dict(time=b["train_seconds"] / a["train_seconds"],
                               memory=b["peak_rss_mb"] / a["peak_rss_mb"])
+        extra = ""
+        if a["base_rss_mb"] is not None and b["base_rss_mb"] is not None:
+            above = [r["peak_rss_mb"] - r["base_rss_mb"] for r in (a, b)]
+            growth[system]["above_base_mb"] = above
+            extra = f" (above the libraries: {above[0]:.0f} MB -> {above[1]:.0f} MB)"
         print(f"{system}: {hi}x/{lo}x the corpus: time {growth[system]['time']:.1f}x, "
-              f"peak memory {growth[system]['memory']:.2f}x", file=out, flush=True)
+              f"peak memory {growth[system]['memory']:.2f}x{extra}", file=out, flush=True)
     return dict(corpus=corpus, tokens=tokens, scales=list(scales), runs=runs, growth=growth)
+
+
+def _mb(x):
+    return "-" if x is None else f"{x:.0f}"
 
 
 _HEADER = (f"{'system':<14} {'seed':>4} {'train s':>8} {'cpu s':>7} {'words/s':>9} "
