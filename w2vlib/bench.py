@@ -38,7 +38,8 @@ Reported for each run:
 Both are scored by :mod:`w2vlib.evaluate`. A speed ratio is a system's mean words/s
 over gensim's. ``--scaling`` trains once (1 epoch, seed 0) on the corpus repeated 1,
 4 and 16 times, written to a temporary file and streamed, and prints each system's
-time and peak memory per scale.
+time and peak memory per scale (with min_count 5 x the repetition, so that every scale
+has the same vocabulary: the vectors are O(n d) at any corpus size).
 
 Arguments, the corpus and the ``--json`` path are checked before any training; the
 JSON file is written atomically (a temporary file renamed over it).
@@ -150,6 +151,7 @@ def _peak_rss_mb():
 
 
 def run_w2vlib(sentences, vocab, epochs, seed, batch_size, model="sgns"):
+    """Train w2vlib on ``sentences`` with ``vocab`` built; (words, V, wall, cpu)."""
     from .train import train
     c0, t0 = time.process_time(), time.perf_counter()
     result = train(sentences, model=model, epochs=epochs, seed=seed, vocab=vocab,
@@ -159,11 +161,12 @@ def run_w2vlib(sentences, vocab, epochs, seed, batch_size, model="sgns"):
     return result.vocab.words, result.V, wall, cpu
 
 
-def run_gensim(sentences, epochs, seed):
+def run_gensim(sentences, epochs, seed, min_count=HYPER["min_count"]):
+    """Build gensim's vocabulary, then train (only the training is timed)."""
     from gensim.models import Word2Vec
     model = Word2Vec(sg=1, hs=0, workers=1, vector_size=HYPER["d"], window=HYPER["window"],
                      negative=HYPER["negative"], sample=HYPER["sample"],
-                     min_count=HYPER["min_count"], alpha=HYPER["lr"], epochs=epochs, seed=seed)
+                     min_count=min_count, alpha=HYPER["lr"], epochs=epochs, seed=seed)
     model.build_vocab(sentences)
     c0, t0 = time.process_time(), time.perf_counter()
     model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
@@ -198,6 +201,7 @@ def _worker(spec):
     """One run in this process (``--worker JSON``): train, measure, evaluate, print JSON."""
     from . import datasets
     system, corpus, max_tokens = spec["system"], spec["corpus"], spec["max_tokens"]
+    min_count = spec.get("min_count", HYPER["min_count"])
     if system == "gensim":                  # libraries loaded before the peak is reset
         import gensim.models  # noqa: F401
     else:
@@ -205,11 +209,11 @@ def _worker(spec):
     base = _reset_peak_rss()
     if system == "gensim":
         words, vectors, wall, cpu = run_gensim(_gensim_source(corpus, max_tokens),
-                                               spec["epochs"], spec["seed"])
+                                               spec["epochs"], spec["seed"], min_count)
     else:
         from .corpus import Vocab
         sentences = _source(corpus, max_tokens)
-        vocab = Vocab.build(sentences, min_count=HYPER["min_count"])
+        vocab = Vocab.build(sentences, min_count=min_count)
         words, vectors, wall, cpu = run_w2vlib(sentences, vocab, spec["epochs"], spec["seed"],
                                                spec["batch_size"], MODELS[system])
     row = dict(system=system, seed=spec["seed"], train_seconds=wall, cpu_seconds=cpu,
@@ -313,13 +317,19 @@ def bench(corpus="wiki+lee", epochs=5, seeds=(0,), max_tokens=None, batch_size=1
 def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=1024,
             systems=SYSTEMS, out=sys.stdout):
     """Train each system for 1 epoch on the corpus repeated ``scales`` times (streamed
-    from a temporary file) and report time and peak memory per scale."""
+    from a temporary file) and report time and peak memory per scale.
+
+    A word seen c times is seen k c times in k copies, so min_count is multiplied by
+    k: every scale keeps the same words (and subsampling, which depends on
+    frequencies, is unchanged), and memory that grows would be memory per token.
+    """
     sentences = _source(corpus, max_tokens)
     lines = [" ".join(s) + "\n" for s in sentences]
     tokens = sum(len(s) for s in sentences)
     del sentences
     print(f"scaling: corpus {corpus} ({tokens:,} tokens) repeated {list(scales)} times, "
-          f"streamed from a file; 1 epoch, seed 0", file=out, flush=True)
+          f"streamed from a file; 1 epoch, seed 0; min_count {HYPER['min_count']} x the "
+          f"repetition, so that every scale has the same vocabulary", file=out, flush=True)
     header = (f"{'system':<14} {'scale':>5} {'tokens':>11} {'train s':>8} {'s per 1x':>8} "
               f"{'words/s':>9} {'peak MB':>8} {'base MB':>8}")
     print(header, file=out, flush=True)
@@ -332,7 +342,8 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
                     f.writelines(lines)
             for system in systems:
                 row = _run(dict(system=system, corpus=path, max_tokens=None, epochs=1, seed=0,
-                                batch_size=batch_size, tokens=tokens * k, evaluate=False))
+                                batch_size=batch_size, tokens=tokens * k, evaluate=False,
+                                min_count=HYPER["min_count"] * k))
                 row.update(scale=k, tokens=tokens * k)
                 runs.append(row)
                 print(f"{system:<14} {k:>5} {tokens * k:>11,} {row['train_seconds']:>8.2f} "
