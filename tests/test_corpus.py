@@ -17,7 +17,7 @@ def test_tokenize_lowercases_and_keeps_letter_runs():
 
 
 def test_tokenize_refuses_non_strings():
-    with pytest.raises(ValueError, match="text: expected a str"):
+    with pytest.raises(TypeError, match="text: expected a str"):
         cp.tokenize(["a", "b"])
 
 

@@ -81,9 +81,9 @@ def test_wiki_corpus_slices_and_chunks(wiki_cache):
     small = datasets.wiki_corpus(cache_dir=cache, chunk_size=50)
     assert max(len(s) for s in small) == 50
     assert [w for s in small for w in s] == flat
-    with pytest.raises(ValueError, match="max_tokens: expected a positive integer or None, got 0"):
+    with pytest.raises(ValueError, match="max_tokens: expected an integer >= 1 or None, got 0"):
         datasets.wiki_corpus(max_tokens=0, cache_dir=cache)
-    with pytest.raises(ValueError, match="chunk_size: expected a positive integer, got 2.5"):
+    with pytest.raises(ValueError, match="chunk_size: expected an integer >= 1, got 2.5"):
         datasets.wiki_corpus(cache_dir=cache, chunk_size=2.5)
 
 
@@ -319,11 +319,11 @@ def test_text8_bad_cached_file(tmp_path):
 
 
 def test_text8_bad_arguments(tmp_path):
-    with pytest.raises(ValueError, match="max_tokens: expected a positive integer or None, got -1"):
+    with pytest.raises(ValueError, match="max_tokens: expected an integer >= 1 or None, got -1"):
         datasets.text8(cache_dir=tmp_path, max_tokens=-1)
     with pytest.raises(ValueError, match="url: expected a URL string"):
         datasets.text8(cache_dir=tmp_path, url=None)
-    with pytest.raises(ValueError, match="size: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="size: expected an integer >= 1, got 0"):
         datasets.chunk(["a"], 0)
 
 
@@ -334,5 +334,5 @@ def test_truncate_keeps_sentence_boundaries_and_refuses_bad_sizes():
     assert datasets.truncate(sentences, 100) == sentences
     assert datasets.truncate(sentences, None) is sentences
     for bad in (0, -2, 1.5, True):
-        with pytest.raises(ValueError, match="max_tokens: expected a positive integer or None"):
+        with pytest.raises(ValueError, match="max_tokens: expected an integer >= 1 or None"):
             datasets.truncate(sentences, bad)

@@ -315,11 +315,11 @@ def test_unknown_word_is_a_keyerror(small):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(topn=0), "topn: expected a positive integer, got 0"),
-    (dict(topn=1.5), "topn: expected a positive integer"),
-    (dict(restrict_vocab=0), "restrict_vocab: expected a positive integer or None, got 0"),
+    (dict(topn=0), "topn: expected an integer >= 1, got 0"),
+    (dict(topn=1.5), "topn: expected an integer >= 1"),
+    (dict(restrict_vocab=0), "restrict_vocab: expected an integer >= 1 or None, got 0"),
     (dict(method="cos"), "method: expected one of"),
-    (dict(eps=0.0), "eps: expected a positive number, got 0.0"),
+    (dict(eps=0.0), "eps: expected a finite number > 0, got 0.0"),
 ])
 def test_analogy_bad_arguments(small, kwargs, match):
     with pytest.raises(ValueError, match=match):

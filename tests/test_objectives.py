@@ -65,6 +65,59 @@ def test_neg_sampling_matches_the_book_formulas(rng):
     assert not g["U"][[0, 3, 5, 6]].any()
 
 
+def test_nce_matches_the_book_formulas(rng):
+    n, d, o, neg = 7, 3, 1, [4, 2, 4]
+    U, v_c = rng.normal(size=(n, d)), rng.normal(size=d)
+    b = rng.normal(size=n)                                  # log(K P_n(w))
+    loss, g = ob.skipgram_nce(v_c, o, neg, U, b)
+    x_o, x_k = U[o] @ v_c - b[o], U[neg] @ v_c - b[neg]
+    np.testing.assert_allclose(loss, -np.log(sigmoid(x_o)) - np.log(sigmoid(-x_k)).sum())
+    np.testing.assert_allclose(g["v_c"], (sigmoid(x_o) - 1) * U[o] + sigmoid(x_k) @ U[neg])
+    np.testing.assert_allclose(g["u_o"], (sigmoid(x_o) - 1) * v_c)
+    np.testing.assert_allclose(g["u_k"], sigmoid(x_k)[:, None] * v_c)
+    np.testing.assert_allclose(g["U"][4], g["u_k"][0] + g["u_k"][2])
+    assert not g["U"][[0, 3, 5, 6]].any()
+    # the correction matters: a different b gives a different loss and gradient
+    loss2, g2 = ob.skipgram_nce(v_c, o, neg, U, b + 1.0)
+    assert loss2 != loss and not np.allclose(g2["v_c"], g["v_c"])
+
+
+def test_nce_with_k_pn_one_is_negative_sampling(rng):
+    U, v_c = rng.normal(size=(5, 2)), rng.normal(size=2)
+    loss, g = ob.skipgram_nce(v_c, 0, [0, 3, 3], U, np.zeros(5))
+    loss2, g2 = ob.skipgram_neg_sampling(v_c, 0, [0, 3, 3], U)
+    np.testing.assert_allclose(loss, loss2, rtol=1e-14)
+    for key in g2:
+        np.testing.assert_allclose(g[key], g2[key], rtol=1e-14)
+
+
+def test_nce_expected_loss_is_the_average_over_every_draw(rng):
+    """Enumerate o and both negatives (n^3 cases): the mean of skipgram_nce's loss."""
+    n, K = 4, 2
+    s = rng.normal(size=n)
+    p = rng.dirichlet(np.ones(n))
+    noise = rng.dirichlet(np.ones(n))
+    for b in (np.log(K * noise), np.zeros(n)):
+        mean = sum(p[o] * noise[k1] * noise[k2]
+                   * ob.skipgram_nce(np.ones(1), o, [k1, k2], s[:, None], b)[0]
+                   for o in range(n) for k1 in range(n) for k2 in range(n))
+        np.testing.assert_allclose(ob.nce_expected_loss(s, p, noise, K, b)[0], mean,
+                                   rtol=1e-12)
+
+
+def test_nce_expected_loss_optima(rng):
+    """NCE's optimum is s = log p (self-normalised); NEG's is log p - log(K P_n)."""
+    n, K = 6, 3
+    p = rng.dirichlet(np.ones(n))
+    noise = rng.dirichlet(np.ones(n))
+    _, g = ob.nce_expected_loss(np.log(p), p, noise, K, np.log(K * noise))
+    np.testing.assert_allclose(g["s"], 0, atol=1e-15)
+    _, g = ob.nce_expected_loss(np.log(p / (K * noise)), p, noise, K, np.zeros(n))
+    np.testing.assert_allclose(g["s"], 0, atol=1e-15)
+    _, g = ob.nce_expected_loss(np.log(p) + 0.1, p, noise, K, np.log(K * noise))
+    assert np.all(g["s"] > 0)                        # too high everywhere: push down
+
+
 def test_negative_equal_to_outside_word_accumulates(rng):
     U, v_c = rng.normal(size=(3, 2)), rng.normal(size=2)
     _, g = ob.skipgram_neg_sampling(v_c, 1, [1], U)
@@ -132,6 +185,8 @@ def test_float32_inputs_give_float32_gradients(rng):
     v_c = rng.normal(size=3).astype(np.float32)
     _, g = ob.skipgram_neg_sampling(v_c, 0, [1, 2], U)
     assert g["v_c"].dtype == np.float32 and g["U"].dtype == np.float32
+    _, g = ob.skipgram_nce(v_c, 0, [1, 2], U, np.zeros(5))
+    assert g["v_c"].dtype == np.float32 and g["U"].dtype == np.float32
 
 
 # ------------------------------------------------------------------ extremes
@@ -144,6 +199,7 @@ def test_finite_losses_and_gradients_at_logits_of_1000(scale):
     results = [
         ob.skipgram_softmax(v_c, 1, U),
         ob.skipgram_neg_sampling(v_c, 1, [0, 0], U),
+        ob.skipgram_nce(v_c, 1, [0, 0], U, np.log([0.5, 2.0, 1.0])),
         ob.skipgram_hs(v_c, tree.paths[2], tree.codes[2], U[:2]),
         ob.cbow_softmax(V, [0, 2], 1, U),
         ob.cbow_neg_sampling(V, [0, 2], 1, [0], U),
@@ -165,6 +221,13 @@ def test_skipgram_gradients_match_finite_differences(pb):
               {"v_c": pb["v_c"], "U": pb["U"]}).assert_ok(TOL)
     gradcheck(lambda v_c, U: ob.skipgram_neg_sampling(v_c, o, neg, U),
               {"v_c": pb["v_c"], "U": pb["U"]}).assert_ok(TOL)
+    b = np.log(len(neg) * pb["counts"] / pb["counts"].sum())
+    gradcheck(lambda v_c, U: ob.skipgram_nce(v_c, o, neg, U, b),
+              {"v_c": pb["v_c"], "U": pb["U"]}).assert_ok(TOL)
+    p = pb["counts"][::-1] / pb["counts"].sum()
+    noise = pb["counts"] / pb["counts"].sum()
+    gradcheck(lambda s: ob.nce_expected_loss(s, p, noise, len(neg), b),
+              {"s": pb["U"][:, 0]}).assert_ok(TOL)
     tree = build_huffman(pb["counts"])
     w = pb["tree_word"]
     gradcheck(lambda v_c, U_inner: ob.skipgram_hs(v_c, tree.paths[w], tree.codes[w], U_inner),
@@ -204,6 +267,9 @@ def test_sympy_skipgram_gradients_equal_w2vlib(pb):
     _same(sy.skipgram_softmax_model(n, d, o), *ob.skipgram_softmax(v_c, o, U), v_c=v_c, U=U)
     _same(sy.skipgram_neg_sampling_model(n, d, o, neg), *ob.skipgram_neg_sampling(v_c, o, neg, U),
           v_c=v_c, U=U)
+    b = pb["U"][:, -1]                                     # any log(K P_n(w))
+    _same(sy.skipgram_nce_model(n, d, o, neg, log_kpn=b.tolist()),
+          *ob.skipgram_nce(v_c, o, neg, U, b), v_c=v_c, U=U)
     tree = build_huffman(pb["counts"])
     path, code = tree.paths[pb["tree_word"]], tree.codes[pb["tree_word"]]
     _same(sy.skipgram_hs_model(n, d, tuple(path), tuple(code)),
@@ -248,6 +314,19 @@ v3 = np.zeros(3)
     (lambda: ob.skipgram_neg_sampling(v3, 0, [[1]], U3), ValueError, "negatives: expected a 1-D"),
     (lambda: ob.skipgram_neg_sampling(v3, 0, [0.5], U3), ValueError,
      "negatives: expected integer"),
+    (lambda: ob.skipgram_nce(v3, 0, [1], U3, np.zeros(3)), ValueError,
+     r"log_kpn: expected shape \(4,\), one log\(K P_n\(w\)\) per word"),
+    (lambda: ob.skipgram_nce(v3, 0, [1], U3, [0, 0, np.nan, 0]), ValueError,
+     "log_kpn: expected finite values"),
+    (lambda: ob.skipgram_nce(v3, 0, [], U3, np.zeros(4)), ValueError,
+     "negatives: expected at least one"),
+    (lambda: ob.skipgram_nce(v3, 4, [1], U3, np.zeros(4)), IndexError, "o: expected a word"),
+    (lambda: ob.nce_expected_loss(np.zeros(2), [0.5, 0.5], [1.0, 0.0], 0, np.zeros(2)),
+     ValueError, "K: expected an integer >= 1"),
+    (lambda: ob.nce_expected_loss(np.zeros(2), [0.5, 0.6], [1.0, 0.0], 2, np.zeros(2)),
+     ValueError, "p: expected a probability vector"),
+    (lambda: ob.nce_expected_loss(np.zeros(2), [0.5, 0.5], [1.0], 2, np.zeros(2)),
+     ValueError, r"noise: expected shape \(2,\) like s"),
     (lambda: ob.skipgram_hs(v3, [0, 3], [0, 1], U3[:3]), IndexError,
      "path: expected inner-node indexes in 0..2, got 3"),
     (lambda: ob.skipgram_hs(v3, [0, 1], [0], U3[:3]), ValueError, r"code: expected shape \(2,\)"),
@@ -270,3 +349,44 @@ v3 = np.zeros(3)
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ------------------------------------------------------------------ skip-gram window
+@settings(deadline=None)
+@given(problems(), st.lists(st.integers(0, 3), min_size=1, max_size=8))
+def test_window_is_the_sum_of_its_pairs(pb, outside):
+    n, U, v_c = pb["n"], pb["U"], pb["v_c"]
+    outside = [o % n for o in outside]                   # repeats are common
+    loss, g = ob.skipgram_softmax_window(v_c, outside, U)
+    pairs = [ob.skipgram_softmax(v_c, o, U) for o in outside]
+    np.testing.assert_allclose(loss, sum(lp for lp, _ in pairs), rtol=1e-10)
+    for name in ("v_c", "U", "z"):
+        np.testing.assert_allclose(g[name], sum(gp[name] for _, gp in pairs),
+                                   rtol=1e-9, atol=1e-10)
+    gradcheck(lambda v_c, U: ob.skipgram_softmax_window(v_c, outside, U),
+              {"v_c": v_c, "U": U}).assert_ok(TOL)
+
+
+def test_window_by_hand():
+    # n = 2, d = 1, u = (1, 0), v_c = (log 3): z = (log 3, 0), p = (3/4, 1/4)
+    U, v_c = np.array([[1.0], [0.0]]), np.array([np.log(3.0)])
+    loss, g = ob.skipgram_softmax_window(v_c, [0, 1, 0], U)
+    # J = 3 log 4 - 2 log 3;  2m p - sum y = (9/4 - 2, 3/4 - 1) = (1/4, -1/4)
+    assert loss == pytest.approx(3 * np.log(4) - 2 * np.log(3))
+    np.testing.assert_allclose(g["z"], [0.25, -0.25])
+    np.testing.assert_allclose(g["v_c"], [0.25])
+    np.testing.assert_allclose(g["U"], [[0.25 * np.log(3)], [-0.25 * np.log(3)]])
+    assert g["z"].sum() == pytest.approx(0.0)            # 2m sum p - 2m = 0
+
+
+@pytest.mark.parametrize("outside, exc, match", [
+    ([], ValueError, "outside: expected at least one outside word index"),
+    ([0, 4], IndexError, r"outside: expected outside word indexes in 0..3, got 4"),
+    ([0.5], ValueError, "outside: expected integer outside word indexes"),
+    ([[0, 1]], ValueError, "outside: expected a 1-D list"),
+])
+def test_window_bad_input(outside, exc, match):
+    with pytest.raises(exc, match=match):
+        ob.skipgram_softmax_window(np.zeros(3), outside, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"v_c: expected shape \(3,\)"):
+        ob.skipgram_softmax_window(np.zeros(2), [0], np.zeros((4, 3)))

@@ -216,3 +216,204 @@ def test_plot_analogy_arrows_bad_input(emb):
         plot_analogy_arrows(ax, X, words, [("man", "tokyo")])
     with pytest.raises(ValueError, match="at least two distinct words"):
         plot_analogy_arrows(ax, X, words, [("man", "man")])
+
+
+# ---------------------------------------------------------------- computation graphs
+from w2vlib import objectives  # noqa: E402
+from w2vlib.huffman import build_huffman  # noqa: E402
+from w2vlib.plots import (MODELS, computation_graph, update_geometry,  # noqa: E402
+                          update_parts)
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def _pixels(fig):
+    fig.canvas.draw()                       # mathtext errors surface only when drawn
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+# forward quantities and backward signals each diagram must show
+GRAPH_LABELS = {
+    "skipgram_softmax": [r"$z = U v_c$", r"$p = \mathrm{softmax}(z)$", r"$J = -\log p_o$",
+                         r"$\partial J/\partial z = p - y$",
+                         r"$\partial J/\partial v_c = U^\top(p - y)$", r"$(p - y)\,v_c^\top$"],
+    "negative_sampling": [r"$s_o = u_o^\top v_c$", r"$g_o = \sigma(s_o) - 1$",
+                          r"$g_k = \sigma(s_k) - 0$", r"$g_o\,u_o$", r"$g_k\,v_c$"],
+    "cbow": [r"$h = \frac{1}{C}\sum_{j=1}^{C} v_{w_j}$", r"$\partial J/\partial z = p - y$",
+             r"$\partial J/\partial h = U^\top(p - y)$",
+             r"$\frac{1}{C}\,\partial J/\partial h$", r"$(p - y)\,h^\top$"],
+    "hierarchical_softmax": [r"$\partial J/\partial u'_{n(w,l)} = g_l\,h$"],
+}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_computation_graph_draws_labels(model):
+    ax = computation_graph(model)
+    texts = _texts(ax)
+    for label in GRAPH_LABELS[model]:
+        assert label in texts, (model, label)
+    assert ax.get_title()
+    assert not ax.axison
+    # forward (solid) and backward (dashed, red) arrows are both there
+    styles = [t.arrow_patch.get_linestyle() for t in ax.texts
+              if getattr(t, "arrow_patch", None) is not None]
+    assert "-" in styles or "solid" in styles
+    assert "--" in styles or "dashed" in styles
+    first = _pixels(ax.figure)
+    _, ax2 = plt.subplots(figsize=ax.figure.get_size_inches())
+    computation_graph(model, ax=ax2)
+    np.testing.assert_array_equal(_pixels(ax2.figure), first)     # deterministic
+
+
+def test_computation_graph_uses_the_given_axes():
+    fig, (a, b) = plt.subplots(1, 2)
+    assert computation_graph("cbow", ax=b) is b
+    assert not a.texts and b.texts
+
+
+def test_hierarchical_softmax_graph_follows_the_huffman_path():
+    from w2vlib.plots import _HS_COUNTS, _HS_TARGET, _HS_WORDS
+    tree = build_huffman(np.array(_HS_COUNTS))
+    code = tree.codes[_HS_TARGET]
+    ax = computation_graph("hierarchical_softmax")
+    texts = _texts(ax)
+    inner = [t for t in texts if t.startswith("$n(w,")]
+    assert sorted(inner) == [f"$n(w,{i})$" for i in range(1, len(code) + 1)]
+    for i, b in enumerate(code, start=1):
+        t = 1 - int(b)
+        assert any(s.startswith(f"$t_{i} = {t}$") for s in texts), (i, t)
+        assert f"$g_{i} = \\sigma(s_{i}) - {t}$" in texts
+    leaves = [s.split("\n")[0] for s in texts if "\n#=" in s]
+    assert sorted(leaves) == sorted(_HS_WORDS)
+
+
+@pytest.mark.parametrize("bad", ["glove", "SkipGram", "", None, 3])
+def test_computation_graph_bad_model(bad):
+    with pytest.raises(ValueError, match=r"model: expected one of skipgram_softmax, "
+                                         r"negative_sampling, cbow, hierarchical_softmax"):
+        computation_graph(bad)
+
+
+# ---------------------------------------------------------------- update geometry
+def test_update_parts_softmax_pull_and_push_add_up_to_the_step(rng):
+    U, v_c, o, eta = rng.normal(size=(6, 3)), rng.normal(size=3), 2, 0.3
+    parts = update_parts("skipgram_softmax", v_c, U, o, eta=eta)
+    z = U @ v_c
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    expected = sum(p[w] * U[w] for w in range(6))
+    np.testing.assert_allclose(parts["expected"], expected, atol=1e-12)
+    np.testing.assert_allclose(parts["pull"], eta * U[o])
+    np.testing.assert_allclose(parts["pull"] + parts["pushes"].sum(0), parts["step"],
+                               atol=1e-12)
+    # the step is -eta times the gradient, which finite differences confirm
+    h = 1e-6
+    num = np.array([(objectives.skipgram_softmax(v_c + h * e, o, U)[0]
+                     - objectives.skipgram_softmax(v_c - h * e, o, U)[0]) / (2 * h)
+                    for e in np.eye(3)])
+    np.testing.assert_allclose(parts["step"], -eta * num, rtol=1e-6, atol=1e-9)
+
+
+def test_update_parts_negative_sampling(rng):
+    U, v_c, o, negs, eta = rng.normal(size=(6, 2)), rng.normal(size=2), 0, [3, 5, 3], 0.5
+    parts = update_parts("negative_sampling", v_c, U, o, negs, eta=eta)
+    sig = lambda x: 1 / (1 + np.exp(-x))                      # noqa: E731
+    assert parts["pushes"].shape == (3, 2)
+    np.testing.assert_allclose(parts["pull"], eta * sig(-U[o] @ v_c) * U[o])
+    for row, k in zip(parts["pushes"], negs):
+        np.testing.assert_allclose(row, -eta * sig(U[k] @ v_c) * U[k])
+    np.testing.assert_allclose(parts["pull"] + parts["pushes"].sum(0), parts["step"],
+                               atol=1e-12)
+
+
+def test_update_parts_bad_input(rng):
+    U, v_c = rng.normal(size=(4, 2)), rng.normal(size=2)
+    with pytest.raises(ValueError, match="model: expected one of skipgram_softmax, "
+                                         "negative_sampling, got 'cbow'"):
+        update_parts("cbow", v_c, U, 0)
+    with pytest.raises(ValueError, match="eta: expected a positive"):
+        update_parts("skipgram_softmax", v_c, U, 0, eta=0.0)
+    with pytest.raises(ValueError, match="negatives: negative sampling needs"):
+        update_parts("negative_sampling", v_c, U, 0)
+    with pytest.raises(ValueError, match="negatives: the full softmax takes none"):
+        update_parts("skipgram_softmax", v_c, U, 0, negatives=[1])
+    with pytest.raises(IndexError):
+        update_parts("skipgram_softmax", v_c, U, 7)
+
+
+@pytest.mark.parametrize("model", ["skipgram_softmax", "negative_sampling"])
+def test_update_geometry_draws_the_step(model):
+    ax = update_geometry(model)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "pull towards $u_o$" in legend
+    assert any(s.startswith("push away from") for s in legend)
+    assert "$u_o$" in _texts(ax) and "$v_c$" in _texts(ax)
+    from w2vlib.plots import _GEO_U, _GEO_V_C
+    negs = [1, 4] if model == "negative_sampling" else None
+    step = update_parts(model, _GEO_V_C, _GEO_U, 0, negs, eta=0.6)["step"]
+    blue = [p for p in ax.patches if str(p.get_label()).startswith("step")]
+    assert len(blue) == 1
+    tip = blue[0].get_xy().max(axis=0)          # the arrow's head reaches the new v_c
+    np.testing.assert_allclose(tip, np.maximum(_GEO_V_C, _GEO_V_C + step), atol=0.05)
+    if model == "negative_sampling":
+        assert {"$u_{k_1}$", "$u_{k_2}$"} <= set(_texts(ax))
+    _pixels(ax.figure)
+
+
+def test_update_geometry_bad_input():
+    with pytest.raises(ValueError, match="model: expected one of"):
+        update_geometry("hierarchical_softmax")
+    with pytest.raises(ValueError, match="U: expected 2 columns"):
+        update_geometry(U=np.ones((3, 3)), v_c=np.ones(3))
+
+
+# ---------------------------------------------------------------- Huffman tree
+def test_huffman_tree_draws_every_node_and_bit():
+    from w2vlib.plots import huffman_tree
+    words = ["the", "of", "and", "cat", "dog", "sat", "mat", "ran"]
+    counts = [120, 70, 60, 20, 15, 12, 10, 8]
+    tree = build_huffman(np.array(counts))
+    ax = huffman_tree(tree, words, counts, highlight="ran")
+    texts = _texts(ax)
+    assert sorted(t for t in texts if t.startswith("$u'")) == sorted(
+        f"$u'_{{{j}}}$" for j in range(len(words) - 1))
+    assert sorted(t for t in texts if "\n" in t) == sorted(
+        f"{w}\n{c}" for w, c in zip(words, counts))
+    assert sorted(t for t in texts if t in ("0", "1")) == ["0"] * 7 + ["1"] * 7
+    bold = [line for line in ax.lines if line.get_linewidth() > 2]
+    assert len(bold) == len(tree.codes[words.index("ran")])     # the path's edges
+    # a leaf sits one level below its parent's depth: y = -(depth) with depth = L(w)
+    leaf_y = {t.get_text().split("\n")[0]: t.get_position()[1] for t in ax.texts
+              if "\n" in t.get_text()}
+    for w, word in enumerate(words):
+        assert leaf_y[word] == pytest.approx(-len(tree.codes[w]) - 0.1)
+    _pixels(ax.figure)
+
+
+def test_huffman_tree_bad_input():
+    from w2vlib.plots import huffman_tree
+    tree = build_huffman(np.array([3, 2, 1]))
+    with pytest.raises(ValueError, match="words: expected 3 words"):
+        huffman_tree(tree, ["a", "b"])
+    with pytest.raises(ValueError, match=r"counts: expected shape \(3,\)"):
+        huffman_tree(tree, ["a", "b", "c"], counts=[1, 2])
+    with pytest.raises(KeyError, match="highlight: word 'z' not in the tree's words"):
+        huffman_tree(tree, ["a", "b", "c"], highlight="z")
+
+
+def test_plot_quality_draws_every_figure_per_epoch():
+    from w2vlib.plots import plot_quality
+    from w2vlib.quality import EpochQuality
+    a = [EpochQuality(e, 0.1 * e, 0.01 * e, 1 / e, 3 - 0.1 * e) for e in (1, 2, 3)]
+    b = [dict(epoch=e, ws353=0.2, analogy=0.0, random_cosine=0.5, loss=2.0) for e in (1, 2)]
+    fig = plot_quality({"w2vlib": a, "gensim": b})
+    assert len(fig.axes) == 4
+    lines = fig.axes[2].get_lines()
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(lines[0].get_ydata(), [1, 0.5, 1 / 3])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.5, 0.5])
+    with pytest.raises(ValueError, match="histories: expected a non-empty mapping"):
+        plot_quality({})
+    with pytest.raises(ValueError, match=r"histories\['x'\]: expected records with"):
+        plot_quality({"x": [dict(epoch=1, ws353=0.1)]})

@@ -35,13 +35,26 @@ def test_reiterable_gives_the_in_memory_vectors(model):
     memory = tr.train(LONG, model=model, **KW)
     source = Reiterable(LONG)
     streamed = tr.train(source, model=model, **KW)
-    assert source.passes == 1 + KW["epochs"]                 # vocabulary, then one per epoch
+    assert source.passes == 2 + KW["epochs"]         # vocabulary, count, then one per epoch
     assert memory.loss_history.shape[0] > 5                 # many chunks
     assert np.isfinite(memory.V).all()
     np.testing.assert_array_equal(memory.V, streamed.V)
     out = "U_inner" if model == "hs" else "U"
     np.testing.assert_array_equal(getattr(memory, out), getattr(streamed, out))
     np.testing.assert_array_equal(memory.loss_history, streamed.loss_history)
+
+
+@pytest.mark.parametrize("options", [dict(lr_schedule="job"), dict(init_scale=1.0)])
+def test_options_and_callbacks_stream_identically(options):
+    seen = {}
+    for name, corpus in (("memory", LONG), ("stream", Reiterable(LONG))):
+        losses = []
+        r = tr.train(corpus, callbacks=[lambda info: losses.append(info.loss)],
+                     **dict(KW, **options))
+        seen[name] = (r.V, losses, r.params)
+    np.testing.assert_array_equal(seen["memory"][0], seen["stream"][0])
+    assert seen["memory"][1] == seen["stream"][1] and len(seen["memory"][1]) == KW["epochs"]
+    assert seen["memory"][2] == seen["stream"][2]
 
 
 def test_file_path_gives_the_in_memory_vectors(tmp_path):
@@ -108,8 +121,10 @@ def test_line_sentences_tokenize_and_errors(tmp_path):
                                                                                     "road."]]
     assert list(stream.LineSentences(path, tokenize=tokenize))[0] == ["the", "cat", "the",
                                                                       "dog"]
-    with pytest.raises(OSError, match="path: expected a readable text file"):
+    with pytest.raises(OSError, match="sentences: a str or path is read as a text file"):
         tr.train(tmp_path / "missing.txt", progress=False)
+    with pytest.raises(OSError, match="path: expected a readable text file"):
+        stream.LineSentences(tmp_path / "missing.txt")
     with pytest.raises(TypeError, match="tokenize: expected a function"):
         stream.LineSentences(path, tokenize=3)
 

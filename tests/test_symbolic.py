@@ -69,3 +69,18 @@ def test_bad_arguments():
         m.numeric(v_c=np.zeros(3))
     with pytest.raises(ValueError, match=r"values\['U'\]: expected 12 entries"):
         m.numeric(v_c=np.zeros(3), U=np.zeros((3, 3)))
+
+
+def test_nce_model_is_negative_sampling_at_b_zero():
+    nce = sy.skipgram_nce_model(4, 3, o=0, negatives=(2, 2, 3))
+    neg = sy.skipgram_neg_sampling_model(4, 3, o=0, negatives=(2, 2, 3))
+    b = nce.extras["b"]
+    at_zero = nce.loss.subs({b[w]: 0 for w in range(4)})
+    assert sy.assert_equal(at_zero, neg.loss)
+    with pytest.raises(AssertionError):
+        sy.assert_equal(nce.loss, neg.loss)
+    with pytest.raises(ValueError, match="numeric: the loss has symbols that are not "
+                                         r"parameters, \['b_0', 'b_2', 'b_3'\]"):
+        nce.numeric(v_c=np.zeros(3), U=np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="log_kpn: expected 4 values"):
+        sy.skipgram_nce_model(4, 3, log_kpn=[0.0, 1.0])

@@ -217,3 +217,68 @@ def test_bad_corpora():
     vocab = Vocab.from_counts(["x", "y"], [3, 2])
     with pytest.raises(ValueError, match="sentences: expected at least one in-vocabulary"):
         tr.train([["a", "b"]], vocab=vocab, progress=False)
+
+
+def test_callbacks_see_every_epoch_and_change_nothing():
+    seen = []
+
+    def record(info):
+        seen.append((info.epoch, info.epochs, info.words_done, info.loss, info.examples,
+                     info.V.copy(), info.wv.similarity("cat", "dog")))
+
+    kw = dict(SMALL, epochs=4, batch_size=64)
+    r = tr.train(SENTS, callbacks=[record], **kw)
+    T = r.vocab.total
+    assert [s[:3] for s in seen] == [(e, 4, e * T) for e in (1, 2, 3, 4)]
+    np.testing.assert_array_equal(seen[-1][5], r.V)         # the end of the last epoch
+    assert not np.array_equal(seen[0][5], r.V)
+    assert seen[-1][6] == pytest.approx(r.wv.similarity("cat", "dog"))
+    # an epoch's loss is the example-weighted mean of its chunks: here one chunk an epoch
+    assert len(r.loss_history) == 4
+    np.testing.assert_allclose([s[3] for s in seen], r.loss_history[:, 1], rtol=1e-12)
+    assert all(s[4] > 0 for s in seen)
+    np.testing.assert_array_equal(tr.train(SENTS, **kw).V, r.V)       # no side effect
+    single = []
+    tr.train(SENTS, callbacks=lambda info: single.append(info.epoch), **kw)
+    assert single == [1, 2, 3, 4]
+    with pytest.raises(TypeError, match="callbacks: expected callables"):
+        tr.train(SENTS, callbacks=[record, 3], **kw)
+
+
+def test_init_scale_sets_the_initial_range():
+    d = 50
+    V, _ = tr.init_vectors(4000, d, np.random.default_rng(0), init_scale=1.0)
+    assert V.min() > -1 / d and V.max() < 1 / d and V.max() > 0.99 / d
+    np.testing.assert_allclose(V.var(), 1 / (3 * d * d), rtol=0.02)       # width 2/d
+    V_c, _ = tr.init_vectors(4000, d, np.random.default_rng(0))
+    np.testing.assert_allclose(V, 2 * V_c, rtol=1e-6)       # the same draws, twice as wide
+    # in train: with a vanishing learning rate V stays at its initial values
+    for scale in (0.5, 1.0):
+        r = tr.train(SENTS, lr=1e-30, init_scale=scale, **dict(SMALL, d=d))
+        assert 0.98 * scale / d < np.abs(r.V).max() < scale / d
+        assert r.params["init_scale"] == scale
+    with pytest.raises(ValueError, match="init_scale: expected a finite number > 0"):
+        tr.train(SENTS, init_scale=0, **SMALL)
+
+
+def test_lr_schedule_job_holds_the_rate_per_10000_words(monkeypatch):
+    seen = []
+    orig = tr.learning_rate
+
+    def spy(lr, done, total, min_fraction):
+        seen.append(done)
+        return orig(lr, done, total, min_fraction)
+
+    monkeypatch.setattr(tr, "learning_rate", spy)
+    big = _corpus(seed=1, n_sent=2000)                      # 24,000 tokens: 3 chunks
+    kw = dict(SMALL, epochs=2, batch_size=64)
+    r = tr.train(big, lr_schedule="job", **kw)
+    T = r.vocab.total
+    assert r.params["lr_schedule"] == "job"
+    expected = [e * T + k for e in (0, 1) for k in range(0, T, 10_000)]
+    assert seen == expected                                 # one rate per chunk
+    seen.clear()
+    tr.train(big, **kw)                                     # "batch": one per minibatch
+    assert len(seen) > 10 * len(expected) and len(set(seen)) == len(seen)
+    with pytest.raises(ValueError, match="lr_schedule: expected one of"):
+        tr.train(SENTS, lr_schedule="epoch", **SMALL)

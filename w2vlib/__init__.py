@@ -15,6 +15,8 @@ Modules, by what they hold (names follow the book's notation, chapter 00):
     plots        PCA, labelled word plots, loss curves, analogy arrows
     pmi          co-occurrence counts, PMI, shifted PPMI and its SVD
     bench        ``python -m w2vlib.bench``: w2vlib against gensim
+    quality      per-epoch quality (WS353, analogies, random cosine, loss);
+                 ``python -m w2vlib.quality``: both systems over seeds
 """
 
 __version__ = "0.1.0"

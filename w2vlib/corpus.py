@@ -18,12 +18,17 @@ of word indices ``0..n-1``; an empty sentence is allowed and contributes nothing
 """
 
 import math
+import numbers
 import re
+import sys
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
+
+from . import _checks as chk
 
 __all__ = [
     "tokenize",
@@ -39,31 +44,57 @@ __all__ = [
     "SUBSAMPLING_FORMULAS",
 ]
 
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = None             # compiled on first use: letters followed by letters or marks
 
 SUBSAMPLING_FORMULAS = ("word2vec", "paper", "d2l")
 
 
 # --------------------------------------------------------------------------- tokens
-def tokenize(text):
-    """Split text into lowercase alphabetic tokens.
+def _word_pattern():
+    """A letter followed by letters and combining marks (Unicode categories L*, M*).
 
-    A token is a maximal run of letters (Unicode letters, so "café" is one token);
-    digits, punctuation, underscores and whitespace separate tokens and are dropped.
-    So "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
+    Python's ``re`` has no ``\\p{M}``, so the ranges of the mark categories are read
+    from :mod:`unicodedata` once (about 0.15 s) and put in a character class.
+    """
+    global _WORD
+    if _WORD is None:
+        ranges, start = [], None
+        for cp in range(sys.maxunicode + 2):
+            mark = cp <= sys.maxunicode and unicodedata.category(chr(cp))[0] == "M"
+            if mark and start is None:
+                start = cp
+            elif not mark and start is not None:
+                ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
+                start = None
+        marks = "".join(ranges)
+        _WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{marks}])*")
+    return _WORD
+
+
+def tokenize(text):
+    """Split text into lowercase word tokens.
+
+    A token is a letter followed by any run of letters and combining marks, so words
+    written with combining marks stay whole: "हिन्दी भाषा" gives ["हिन्दी", "भाषा"] and
+    "naïve Zürich" gives ["naïve", "zürich"] whether the accents are precomposed or
+    combining. Digits, punctuation, underscores and whitespace separate tokens and are
+    dropped: "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
+
+    The text is NFKC-normalised, lowercased, and normalised again (lowercasing can
+    produce sequences that compose); the combining dot above that lowercasing leaves
+    after "i" (from "İ", U+0130) is dropped, so "İstanbul" gives ["istanbul"].
     text: str. Returns a list of str (empty for text without letters).
     """
     if not isinstance(text, str):
-        raise ValueError(f"text: expected a str, got {type(text).__name__}")
-    return _WORD.findall(text.lower())
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
+    text = text.replace("i\u0307", "i")
+    return _word_pattern().findall(text)
 
 
 # --------------------------------------------------------------------------- vocabulary
 def _check_min_count(min_count):
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-            or min_count < 1:
-        raise ValueError(f"min_count: expected an integer >= 1, got {min_count!r}")
-    return int(min_count)
+    return chk.positive_int(min_count, "min_count")
 
 
 @dataclass
@@ -85,11 +116,15 @@ class Vocab:
         words seen at least ``min_count`` times."""
         min_count = _check_min_count(min_count)
         counter = Counter()
-        for sentence in sentences:
+        for i, sentence in enumerate(sentences):
             if isinstance(sentence, str):
                 raise ValueError("sentences: expected an iterable of token lists, got a str "
                                  "among them (tokenize it first)")
             counter.update(sentence)
+        bad = [w for w in counter if not isinstance(w, str) or not w]
+        if bad:
+            raise ValueError(f"sentences: expected tokens that are non-empty strings, got "
+                             f"{bad[0]!r}")
         if not counter:
             raise ValueError("sentences: expected at least one token, got an empty corpus")
         kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
@@ -102,13 +137,26 @@ class Vocab:
     @classmethod
     def from_counts(cls, words, counts):
         """A vocabulary from parallel lists of words and counts (kept in the given order)."""
-        words = list(words)
-        counts = np.asarray(counts, dtype=np.int64)
-        if counts.shape != (len(words),) or len(words) == 0:
+        if isinstance(words, (str, bytes)):
+            raise TypeError("words: expected a sequence of words, got a single "
+                            f"{type(words).__name__}")
+        words = list(chk.iterable(words, "words", "a sequence of words"))
+        raw = chk.as_array(counts, "counts")
+        if raw.shape != (len(words),) or len(words) == 0:
             raise ValueError(f"counts: expected one count per word ({len(words)}), got shape "
-                             f"{counts.shape}")
-        if np.any(counts < 1):
+                             f"{raw.shape}")
+        if raw.dtype == bool or not np.issubdtype(raw.dtype, np.number) \
+                or np.issubdtype(raw.dtype, np.complexfloating) \
+                or not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
+            raise ValueError(f"counts: expected whole-number counts, got {raw[:5].tolist()}"
+                             f"{' ...' if raw.size > 5 else ''}")
+        if np.any(raw < 1):
             raise ValueError("counts: expected positive counts")
+        counts = raw.astype(np.int64)
+        for i, w in enumerate(words):
+            if not isinstance(w, str) or not w:
+                raise ValueError(f"words: expected non-empty strings, got {w!r} at "
+                                 f"position {i}")
         index = {w: i for i, w in enumerate(words)}
         if len(index) != len(words):
             raise ValueError("words: expected distinct words")
@@ -126,7 +174,14 @@ class Vocab:
         return int(self.counts.sum())
 
     def encode(self, tokens):
-        """Word indices of ``tokens`` (int32 array); out-of-vocabulary tokens are dropped."""
+        """Word indices of ``tokens`` (int32 array); out-of-vocabulary tokens are dropped.
+
+        tokens: a list (or other iterable) of str, e.g. from :func:`tokenize`; a single
+        str is refused (it would be read one character at a time).
+        """
+        if isinstance(tokens, (str, bytes)):
+            raise TypeError(f"tokens: expected a list of tokens, got a single "
+                            f"{type(tokens).__name__} (tokenize it first)")
         get = self.index.get
         idx = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32)
         return idx[idx >= 0]
@@ -142,7 +197,7 @@ class Vocab:
 
 # --------------------------------------------------------------------------- subsampling
 def _check_counts(counts):
-    counts = np.asarray(counts)
+    counts = chk.as_array(counts, "counts")
     if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.number) \
             or not np.all(np.isfinite(counts)) or np.any(counts <= 0):
         raise ValueError(f"counts: expected a non-empty 1-D array of positive counts, got "
@@ -181,8 +236,9 @@ def keep_probability(counts, sample=1e-3, formula="word2vec"):
 
 def _as_sentences(sentences_idx):
     out = []
+    chk.iterable(sentences_idx, "sentences_idx", "a list of 1-D integer arrays")
     for i, s in enumerate(sentences_idx):
-        a = np.asarray(s)
+        a = chk.as_array(s, "sentences_idx")
         if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
             raise ValueError(f"sentences_idx: expected 1-D integer arrays of word indices, "
                              f"sentence {i} has dtype {a.dtype} and shape {a.shape}")
@@ -217,8 +273,11 @@ def subsample(sentences_idx, keep_prob, rng):
     possibly empty). Windows are then taken over the thinned sentences, as in
     word2vec.c and gensim, so subsampling also widens the effective window.
     """
+    chk.as_rng(rng)
     sents = _as_sentences(sentences_idx)
-    keep_prob = np.asarray(keep_prob, dtype=np.float64)
+    keep_prob = chk.as_float_array(keep_prob, "keep_prob", ndim=1)
+    if np.any((keep_prob < 0) | (keep_prob > 1)):
+        raise ValueError("keep_prob: expected probabilities in [0, 1]")
     tokens, sid = flatten(sents)
     if tokens.size and (tokens.min() < 0 or tokens.max() >= keep_prob.size):
         raise IndexError(f"sentences_idx: expected word indices in 0..{keep_prob.size - 1}")
@@ -233,7 +292,10 @@ def noise_distribution(counts, power=0.75):
     if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) \
             or not math.isfinite(power):
         raise ValueError(f"power: expected a finite number, got {power!r}")
-    w = counts ** power
+    # In log space, so that a large power is a sharp but valid distribution rather than
+    # inf / inf = NaN: P_n(w) = exp(power log #(w) - max) / sum.
+    logw = power * np.log(counts)
+    w = np.exp(logw - logw.max())
     return w / w.sum()
 
 
@@ -287,16 +349,23 @@ def _alias_table(p):
 
 # --------------------------------------------------------------------------- windows
 def _check_window(window):
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
-    return int(window)
+    return chk.positive_int(window, "window")
+
+
+def check_window_memory(positions, window, name="window"):
+    """Refuse a window whose (positions x 2 window) index arrays exceed the memory limit."""
+    chk.check_memory(positions * 2 * window * 25, name,
+                     f"the window positions of {positions:,} tokens with window {window:,}")
 
 
 def dynamic_windows(size, window, rng):
     """Effective window sizes, one per centre position: window - b with b uniform on
     0..window-1 (word2vec.c), so uniform on 1..window. Returns (size,) int array."""
     window = _check_window(window)
-    return window - rng.integers(0, window, size=size)
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral) or size < 0:
+        raise ValueError(f"size: expected an integer >= 0, got {size!r}")
+    chk.check_memory(8 * int(size), "size", f"{int(size):,} window sizes")
+    return window - chk.as_rng(rng).integers(0, window, size=size)
 
 
 def _window_positions(sentence_ids, effective, window, start=0, stop=None):
@@ -328,7 +397,9 @@ def skipgram_pairs(sentences_idx, window, rng):
     centre position, then offset.
     """
     window = _check_window(window)
+    chk.as_rng(rng)
     tokens, sid = flatten(sentences_idx)
+    check_window_memory(tokens.size, window)
     eff = dynamic_windows(tokens.size, window, rng)
     cpos, opos, _ = _window_positions(sid, eff, window)
     return tokens[cpos], tokens[opos]
@@ -343,7 +414,9 @@ def cbow_examples(sentences_idx, window, rng):
     as in word2vec.c.
     """
     window = _check_window(window)
+    chk.as_rng(rng)
     tokens, sid = flatten(sentences_idx)
+    check_window_memory(tokens.size, window)
     eff = dynamic_windows(tokens.size, window, rng)
     return _cbow_from_flat(tokens, sid, eff, window, 0, tokens.size)[:3]
 

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _checks
 from .corpus import tokenize
 
 __all__ = [
@@ -76,7 +77,8 @@ TEXT8_URL = "http://mattmahoney.net/dc/text8.zip"
 # bump when the paragraph rule changes, so stale caches are not used (a change of the
 # tokeniser is detected by _wiki_cache_name's probe)
 _WIKI_CACHE_VERSION = 1
-_TOKENIZER_PROBE = "Don't panic: 42 Zürich-based CAFÉS, naïve_user's e-mail!"
+_TOKENIZER_PROBE = ("Don't panic: 42 Zürich-based CAFÉS, naïve_user's e-mail! "
+                    "nai\u0308ve ½ ﬁne हिन्दी İstanbul")
 
 Analogy = namedtuple("Analogy", "section a b c d")
 Analogy.__doc__ = "One analogy question a : b :: c : d from the named section."
@@ -84,19 +86,11 @@ Analogy.__doc__ = "One analogy question a : b :: c : d from the named section."
 
 # -- helpers ---------------------------------------------------------------------------------
 def _check_max_tokens(max_tokens):
-    if max_tokens is None:
-        return None
-    if isinstance(max_tokens, (bool, np.bool_)) or not isinstance(max_tokens, numbers.Integral) \
-            or max_tokens < 1:
-        raise ValueError(f"max_tokens: expected a positive integer or None, got {max_tokens!r}")
-    return int(max_tokens)
+    return _checks.positive_int(max_tokens, "max_tokens", allow_none=True)
 
 
 def _check_chunk_size(chunk_size, name="chunk_size"):
-    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, numbers.Integral) \
-            or chunk_size < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {chunk_size!r}")
-    return int(chunk_size)
+    return _checks.positive_int(chunk_size, name)
 
 
 def cache_dir(path=None):
@@ -251,26 +245,25 @@ def load_analogies(path, lowercase=True):
     """
     path = Path(path)
     out, section = [], None
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if line.startswith(":"):
-                section = line[1:].strip()
-                if not section:
-                    raise ValueError(f"{path.name}: line {line_no}: expected a section name "
-                                     f"after ':'")
-                continue
-            words = line.split()
-            if not words:
-                continue
-            if section is None:
-                raise ValueError(f"{path.name}: line {line_no}: expected a section header ': name' "
-                                 f"before the first question, got {line.strip()[:60]!r}")
-            if len(words) != 4:
-                raise ValueError(f"{path.name}: line {line_no}: expected 4 words 'a b c d', got "
-                                 f"{len(words)}: {line.strip()[:60]!r}")
-            if lowercase:
-                words = [w.lower() for w in words]
-            out.append(Analogy(section, *words))
+    for line_no, line in _checks.text_lines(path):
+        if line.startswith(":"):
+            section = line[1:].strip()
+            if not section:
+                raise ValueError(f"{path.name}: line {line_no}: expected a section name "
+                                 f"after ':'")
+            continue
+        words = line.split()
+        if not words:
+            continue
+        if section is None:
+            raise ValueError(f"{path.name}: line {line_no}: expected a section header ': name' "
+                             f"before the first question, got {line.strip()[:60]!r}")
+        if len(words) != 4:
+            raise ValueError(f"{path.name}: line {line_no}: expected 4 words 'a b c d', got "
+                             f"{len(words)}: {line.strip()[:60]!r}")
+        if lowercase:
+            words = [w.lower() for w in words]
+        out.append(Analogy(section, *words))
     if not out:
         raise ValueError(f"{path.name}: expected analogy questions, found none")
     return out
@@ -301,20 +294,22 @@ def load_word_pairs(path, lowercase=True, delimiter="\t"):
     """
     path = Path(path)
     pairs = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if line.startswith("#") or not line.strip():
-                continue
-            parts = line.rstrip("\r\n").split(delimiter)
-            try:
-                a, b, score = parts
-                score = float(score)
-            except ValueError:
-                raise ValueError(f"{path.name}: line {line_no}: expected 'word1{delimiter!r}word2"
-                                 f"{delimiter!r}score', got {line.strip()[:60]!r}") from None
-            if lowercase:
-                a, b = a.lower(), b.lower()
-            pairs.append((a, b, score))
+    for line_no, line in _checks.text_lines(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        parts = line.rstrip("\r\n").split(delimiter)
+        try:
+            a, b, score = parts
+            score = float(score)
+        except ValueError:
+            raise ValueError(f"{path.name}: line {line_no}: expected 'word1{delimiter!r}word2"
+                             f"{delimiter!r}score', got {line.strip()[:60]!r}") from None
+        if not np.isfinite(score):
+            raise ValueError(f"{path.name}: line {line_no}: expected a finite score, got "
+                             f"{parts[2].strip()!r}")
+        if lowercase:
+            a, b = a.lower(), b.lower()
+        pairs.append((a, b, score))
     if not pairs:
         raise ValueError(f"{path.name}: expected word pairs, found none")
     return pairs

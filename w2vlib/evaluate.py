@@ -44,12 +44,12 @@ paper's eps = 1e-3 is our default.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import _checks as chk
 from ._checks import as_float_array, as_matrix, as_vector, as_words
 
 __all__ = [
@@ -69,24 +69,15 @@ _BATCH = 256         # questions scored per matrix product
 
 
 def _check_positive_int(x, name, *, allow_none=False):
-    if x is None and allow_none:
-        return None
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
-        expected = "a positive integer or None" if allow_none else "a positive integer"
-        raise ValueError(f"{name}: expected {expected}, got {x!r}")
-    return int(x)
+    return chk.positive_int(x, name, allow_none=allow_none)
 
 
 def _check_method(method):
-    if method not in METHODS:
-        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
-    return method
+    return chk.one_of(method, "method", METHODS)
 
 
 def _check_eps(eps):
-    if not isinstance(eps, numbers.Real) or isinstance(eps, bool) or not (eps > 0):
-        raise ValueError(f"eps: expected a positive number, got {eps!r}")
-    return float(eps)
+    return chk.positive_float(eps, "eps")
 
 
 class KeyedVectors:
@@ -137,24 +128,26 @@ class KeyedVectors:
     def __repr__(self):
         return f"KeyedVectors(n={self.n}, d={self.d}, dtype={self.vectors.dtype})"
 
-    def index(self, word):
-        """Row of ``word``; KeyError naming the word if it is not in the vocabulary."""
+    def index(self, word, name="word"):
+        """Row of ``word``; KeyError naming the argument and the word if it is not in the
+        vocabulary."""
         try:
             return self.key_to_index[word]
         except (KeyError, TypeError):
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+            raise KeyError(f"{name}: word {word!r} not in vocabulary") from None
 
     def __getitem__(self, word):
         return self.vectors[self.index(word)]
 
-    def unit(self, word):
+    def unit(self, word, name="word"):
         """The unit-length vector of ``word`` (zero for a zero row)."""
-        return self._unit[self.index(word)]
+        return self._unit[self.index(word, name)]
 
     # -- similarities -----------------------------------------------------------------
     def similarity(self, w1, w2):
         """Cosine similarity of two words, a float in [-1, 1]."""
-        return float(np.dot(self.unit(w1).astype(np.float64), self.unit(w2).astype(np.float64)))
+        return float(np.dot(self.unit(w1, "w1").astype(np.float64),
+                            self.unit(w2, "w2").astype(np.float64)))
 
     def _restrict(self, restrict_vocab):
         r = _check_positive_int(restrict_vocab, "restrict_vocab", allow_none=True)
@@ -189,10 +182,12 @@ class KeyedVectors:
         positive = self._as_list(positive, "positive")
         negative = self._as_list(negative, "negative")
         if not positive and not negative:
-            raise ValueError("positive/negative: expected at least one query word, got none")
+            raise ValueError("positive: expected at least one query word (in positive or "
+                             "negative), got none")
         topn = _check_positive_int(topn, "topn")
         r = self._restrict(restrict_vocab)
-        idx = [self.index(w) for w in positive + negative]
+        idx = [self.index(w, "positive") for w in positive] + \
+            [self.index(w, "negative") for w in negative]
         weights = np.array([1.0] * len(positive) + [-1.0] * len(negative))
         mean = weights @ self._unit[idx].astype(np.float64)
         norm = np.linalg.norm(mean)
@@ -236,7 +231,7 @@ class KeyedVectors:
         eps = _check_eps(eps)
         topn = _check_positive_int(topn, "topn")
         r = self._restrict(restrict_vocab)
-        ia, ib, ic = (self.index(w) for w in (a, b, c))
+        ia, ib, ic = (self.index(w, name) for w, name in ((a, "a"), (b, "b"), (c, "c")))
         scores = self._analogy_scores([ia], [ib], [ic], r, method, eps)[0]
         return self._top(scores, {ia, ib, ic}, topn)
 
@@ -251,8 +246,8 @@ class KeyedVectors:
         topn = _check_positive_int(topn, "topn")
         eps = _check_eps(eps)
         r = self._restrict(restrict_vocab)
-        pos = [self.index(w) for w in positive]
-        neg = [self.index(w) for w in negative]
+        pos = [self.index(w, "positive") for w in positive]
+        neg = [self.index(w, "negative") for w in negative]
         shifted = (1 + self._unit[pos + neg].astype(np.float64) @ self._unit[:r].T) / 2
         scores = np.prod(shifted[:len(pos)], axis=0) / (np.prod(shifted[len(pos):], axis=0) + eps)
         return self._top(scores, set(pos + neg), topn)
@@ -411,29 +406,23 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, method="3cosadd", case_in
     sections, section = [], None
     covered = []          # (section object, (a, b, c, expected) folded, (ia, ib, ic))
     n_questions = n_oov = 0
-    with open(path, "rb") as fin:
-        for line_no, raw in enumerate(fin):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"{path.name}: line {line_no + 1} is not valid UTF-8 "
-                                 f"({exc})") from None
-            if line.startswith(": "):
-                section = AnalogySection(line.lstrip(": ").strip())
-                sections.append(section)
-                continue
-            if section is None:
-                raise ValueError(f"{path.name}: expected a section header ': name' before line "
-                                 f"{line_no + 1}, got {line.strip()[:60]!r}")
-            words = line.split()
-            if len(words) != 4:       # gensim skips such lines without counting them
-                continue
-            q = tuple(fold(w) for w in words)
-            n_questions += 1
-            if any(w not in ok_vocab for w in q):
-                n_oov += 1
-                continue
-            covered.append((section, q, tuple(ok_vocab[w] for w in q[:3])))
+    for line_no, line in chk.text_lines(path):
+        if line.startswith(": "):
+            section = AnalogySection(line.lstrip(": ").strip())
+            sections.append(section)
+            continue
+        if section is None:
+            raise ValueError(f"{path.name}: expected a section header ': name' before line "
+                             f"{line_no}, got {line.strip()[:60]!r}")
+        words = line.split()
+        if len(words) != 4:       # gensim skips such lines without counting them
+            continue
+        q = tuple(fold(w) for w in words)
+        n_questions += 1
+        if any(w not in ok_vocab for w in q):
+            n_oov += 1
+            continue
+        covered.append((section, q, tuple(ok_vocab[w] for w in q[:3])))
     if n_questions == 0:
         raise ValueError(f"{path.name}: expected analogy questions 'a b c d', found none")
 
@@ -499,30 +488,37 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
     path = Path(path)
     gold, model = [], []
     n_oov = 0
-    with open(path, encoding="utf8") as fin:
-        for line in fin:
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split(delimiter)
-            if len(parts) != 3:
-                continue
-            a, b, score = (fold(p) for p in parts)
-            try:
-                score = float(score)
-            except ValueError:
-                continue
-            if a not in ok_vocab or b not in ok_vocab:
-                n_oov += 1
-                continue
-            gold.append(score)
-            ua = kv._unit[ok_vocab[a]].astype(np.float64)
-            ub = kv._unit[ok_vocab[b]].astype(np.float64)
-            model.append(float(ua @ ub))
+    for line_no, line in chk.text_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(delimiter)
+        if len(parts) != 3:
+            continue
+        a, b, score = (fold(p) for p in parts)
+        try:
+            score = float(score)
+        except ValueError:
+            continue
+        if not np.isfinite(score):
+            raise ValueError(f"{path}: line {line_no}: expected a finite score, got "
+                             f"{parts[2].strip()!r}")
+        if a not in ok_vocab or b not in ok_vocab:
+            n_oov += 1
+            continue
+        gold.append(score)
+        ua = kv._unit[ok_vocab[a]].astype(np.float64)
+        ub = kv._unit[ok_vocab[b]].astype(np.float64)
+        model.append(float(ua @ ub))
     if not gold:
         raise ValueError(f"{path.name}: expected word pairs in the vocabulary, found none "
                          f"({n_oov} pairs out of vocabulary)")
     if len(gold) < 2:
         raise ValueError(f"{path.name}: expected at least 2 covered pairs for a correlation, got 1")
+    if np.ptp(model) == 0 or np.ptp(gold) == 0:
+        which = "the vectors give every covered pair" if np.ptp(model) == 0 else \
+            "the file gives every covered pair"
+        raise ValueError(f"{path.name}: {which} the same similarity, so the correlation is "
+                         f"undefined")
     sp = stats.spearmanr(gold, model)
     pe = stats.pearsonr(gold, model)
     return WordPairsResult(float(sp[0]), float(sp[1]), float(pe[0]), float(pe[1]), len(gold), n_oov)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import as_array
+
 __all__ = ["HuffmanTree", "build_huffman"]
 
 
@@ -49,7 +51,7 @@ def build_huffman(counts):
     counts: (n,) positive counts, n >= 2, in the vocabulary's index order.
     Ties are broken by index, so the tree is deterministic.
     """
-    counts = np.asarray(counts)
+    counts = as_array(counts, "counts")
     if counts.ndim != 1 or counts.size < 2:
         raise ValueError(f"counts: expected a 1-D array of at least 2 word counts, got shape "
                          f"{counts.shape}")

@@ -26,7 +26,8 @@ import numbers
 import numpy as np
 
 from ._checks import as_float_array
-from .corpus import _check_window, flatten
+from . import _checks as chk
+from .corpus import _check_window, check_window_memory, flatten
 
 __all__ = ["cooccurrence", "pmi", "shifted_ppmi", "svd_embedding", "WEIGHTINGS"]
 
@@ -53,7 +54,9 @@ def cooccurrence(sentences_idx, n, window, weighting="dynamic"):
     window = _check_window(window)
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting: expected one of {WEIGHTINGS}, got {weighting!r}")
+    chk.check_memory(8 * n * n, "n", f"an {n:,} x {n:,} count matrix")
     tokens, sid = flatten(sentences_idx)
+    check_window_memory(tokens.size, window)
     if tokens.size and (tokens.min() < 0 or tokens.max() >= n):
         bad = tokens[(tokens < 0) | (tokens >= n)][0]
         raise IndexError(f"sentences_idx: expected word indices in 0..{n - 1}, got {int(bad)}")

@@ -12,7 +12,8 @@ each time, such as :class:`LineSentences`), and when the model is "sgns-shared"
 (:mod:`w2vlib.fast`). A one-shot iterator (a generator) is still read into a list,
 since it cannot be read twice.
 
-Peak memory is O(n + chunk): the vocabulary pass counts words; then each epoch reads
+Peak memory is O(n + chunk): a vocabulary pass counts words (unless a Vocab is given), a
+second pass counts the in-vocabulary tokens T; then each epoch reads
 sentences until it has a chunk of ``_CHUNK_WORDS`` in-vocabulary tokens plus the few
 tokens the last windows need, trains on it and forgets it (a sentence longer than a
 chunk is held whole while it is read).
@@ -77,8 +78,13 @@ def is_streamed(sentences):
 
 
 def _as_source(sentences):
-    return LineSentences(sentences) if isinstance(sentences, (str, os.PathLike)) \
-        else sentences
+    if isinstance(sentences, (str, os.PathLike)):
+        if not os.path.isfile(sentences):
+            raise OSError(f"sentences: a str or path is read as a text file (one sentence per "
+                          f"line), and {os.fspath(sentences)!r} is not a file; pass a list of "
+                          f"token lists for text in memory")
+        return LineSentences(sentences)
+    return sentences
 
 
 def epoch_chunks(encoded, T, keep, rng_sub, rng_win, window, chunk):
@@ -152,10 +158,15 @@ def _encoded(source, vocab):
 
 def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_count,
                   epochs, lr, min_lr_fraction, batch_size, seed, dtype, progress, vocab,
-                  cbow_update, skipgram_input, subsample_formula, span=None,
+                  cbow_update, skipgram_input, subsample_formula, allow_large_softmax=False,
+                  init_scale=0.5, lr_schedule="batch", callbacks=(), span=None,
                   shared_negatives=None):
     """:func:`w2vlib.train.train` on a corpus read in chunks (arguments already checked
-    there; ``shared`` selects :func:`w2vlib.fast.step_sgns_shared`)."""
+    there; ``shared`` selects :func:`w2vlib.fast.step_sgns_span`). The same checks,
+    schedule, divergence detection and callbacks as the in-memory loop."""
+    import math
+
+    from . import _checks as chk
     from . import train as tr
     from .fast import SHARED, spans, step_sgns_span
 
@@ -165,31 +176,42 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
     source = _as_source(sentences)
     if vocab is None:
         vocab = Vocab.build(source, min_count=min_count)
-        T = vocab.total
     elif not isinstance(vocab, Vocab):
         raise ValueError(f"vocab: expected a w2vlib.corpus.Vocab, got {type(vocab).__name__}")
-    else:
-        T = sum(s.size for s in _encoded(source, vocab))
     n = len(vocab)
     if batch_size is None:
         batch_size = min(1024, 2 * n)
-    if model == "softmax" and n > tr.SOFTMAX_MAX_VOCAB:
+    if model == "softmax" and n > tr.SOFTMAX_MAX_VOCAB and not allow_large_softmax:
         raise ValueError(f"model: full softmax costs O(n d) per example; the vocabulary has "
-                         f"n={n} > {tr.SOFTMAX_MAX_VOCAB} words; use 'sgns' or 'hs'")
-    if model == "hs" and n < 2:
-        raise ValueError("vocab: hierarchical softmax needs at least 2 words")
+                         f"n={n} > {tr.SOFTMAX_MAX_VOCAB} words. Use 'sgns' or 'hs', raise "
+                         f"min_count, or pass allow_large_softmax=True")
+    if n < 2:
+        raise ValueError(f"vocab: expected at least 2 words, got {n} ({vocab.words[:1]}); "
+                         f"with one word there is nothing to tell apart (lower min_count or "
+                         f"use a larger corpus)")
+    batch_size = tr._check_sizes(model, n, d, window, negative, batch_size, np.dtype(dtype))
+    # a list or tuple (here for "sgns-shared") is encoded once, like the in-memory path;
+    # a stream is counted in one pass (T, and whether any sentence makes a pair)
+    held = [vocab.encode(s) for s in source] if isinstance(source, (list, tuple)) else None
+    T = longest = 0
+    for s in (held if held is not None else _encoded(source, vocab)):
+        T += s.size
+        longest = max(longest, s.size)
     if T == 0:
         raise ValueError("sentences: expected at least one in-vocabulary token, got none")
+    if longest < 2:
+        raise ValueError("sentences: expected a sentence with at least two in-vocabulary tokens; "
+                         "with none there is no (centre, context) pair to train on")
 
     seeds = np.random.SeedSequence(seed).spawn(4)
     rng_init, rng_sub, rng_win, rng_neg = (np.random.default_rng(s) for s in seeds)
     if model == "hs":
-        V, U = tr.init_vectors(n, d, rng_init, dtype, n_out=n - 1)
+        V, U = tr.init_vectors(n, d, rng_init, dtype, n_out=n - 1, init_scale=init_scale)
         tree = build_huffman(vocab.counts)
         path, code, pmask = tree.padded()
         hs = (path, (1 - code).astype(dtype), pmask.astype(dtype), pmask.sum(axis=1))
     else:
-        V, U = tr.init_vectors(n, d, rng_init, dtype)
+        V, U = tr.init_vectors(n, d, rng_init, dtype, init_scale=init_scale)
         hs = None
     sampler = NegativeSampler(vocab.counts, 0.75, rng_neg) if model in ("sgns", "cbow") \
         else None
@@ -211,11 +233,10 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
         t[:, 0] = 1
         ctx["t"] = t
 
-    # a list or tuple (here for "sgns-shared") is encoded once, like the in-memory path
-    held = [vocab.encode(s) for s in source] if isinstance(source, (list, tuple)) else None
     t0 = time.perf_counter()
     for epoch in range(epochs):
         done = epoch * T
+        epoch_loss, epoch_examples = 0.0, 0
         encoded = iter(held) if held is not None else _encoded(source, vocab)
         chunks = epoch_chunks(encoded, T, keep, rng_sub, rng_win, window, tr._CHUNK_WORDS)
         for r1, ktok, ksid, eff, kpos, a, b in chunks:
@@ -240,21 +261,42 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                 if m:
                     where = done + kpos[cpos]
                     loss_sum = 0.0
-                    if not shared:
+                    if shared:
+                        per = int(pairs.sum())
+                    else:
                         bounds = range(0, m + batch_size, batch_size)
                         per = m
-                    else:
-                        per = int(pairs.sum())
+                    if lr_schedule == "job":                    # gensim: one rate per job
+                        r0 = (r1 - 1) // tr._CHUNK_WORDS * tr._CHUNK_WORDS
+                        eta_job = tr.learning_rate(lr, done + r0, total_words, min_lr_fraction)
                     for i, j in zip(bounds[:-1], bounds[1:]):
                         j = min(j, m)
                         if j <= i:
                             break
-                        eta = tr.learning_rate(lr, where[i], total_words, min_lr_fraction)
-                        loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        eta = (tr.learning_rate(lr, where[i], total_words, min_lr_fraction)
+                               if lr_schedule == "batch" else eta_job)
+                        try:
+                            with np.errstate(over="ignore", invalid="ignore"):
+                                loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        except chk.NonFiniteError:
+                            loss_sum = math.inf
+                        if not math.isfinite(loss_sum):
+                            raise tr._diverged(epoch, epochs, int(where[i]) - done, T, eta, lr)
                     if per:
                         history.append((float(done + r1), loss_sum / per))
+                        epoch_loss, epoch_examples = epoch_loss + loss_sum, epoch_examples + per
             if bar is not None:
                 bar.update(int(done + r1) - bar.n)
+        if not (np.isfinite(V).all() and np.isfinite(U).all()):
+            eta = tr.learning_rate(lr, done + T, total_words, min_lr_fraction)
+            raise tr._diverged(epoch, epochs, T, T, eta, lr)
+        if callbacks:
+            info = tr.EpochEnd(epoch=epoch + 1, epochs=epochs, words_done=int(done + T),
+                               loss=epoch_loss / epoch_examples if epoch_examples else math.nan,
+                               examples=epoch_examples, V=V, U=U, vocab=vocab,
+                               seconds=time.perf_counter() - t0)
+            for cb in callbacks:
+                cb(info)
     seconds = time.perf_counter() - t0
     if bar is not None:
         bar.close()
@@ -262,7 +304,10 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                   min_count=min_count, epochs=epochs, lr=lr, min_lr_fraction=min_lr_fraction,
                   batch_size=batch_size, seed=seed, dtype=np.dtype(dtype).name,
                   cbow_update=cbow_update, skipgram_input=skipgram_input,
-                  subsample_formula=subsample_formula)
+                  subsample_formula=subsample_formula, init_scale=init_scale,
+                  lr_schedule=lr_schedule)
+    if shared:
+        params.update(span=span, shared_negatives=n_neg)
     out = tr.Word2Vec(vocab=vocab, V=V, params=params, seconds=seconds,
                       loss_history=np.array(history, dtype=np.float64).reshape(-1, 2))
     if model == "hs":
@@ -270,20 +315,6 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
     else:
         out.U = U
     return out
-
-
-def _windows(ktok, ksid, eff, window, a, b):
-    """The windows of centres a:b: (contexts, cmask, centres), the centres' positions
-    and each window's number of pairs (centres without a context word dropped)."""
-    _, _, ok = _window_positions(ksid, eff, window, a, b)
-    pairs = ok.sum(axis=1)
-    has = np.flatnonzero(pairs)
-    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    centre = a + has
-    ctx = np.clip(centre[:, None] + offsets[None, :], 0, max(ktok.size - 1, 0))
-    cmask = ok[has]
-    contexts = np.where(cmask, ktok[ctx], ktok[centre][:, None])   # pad: the centre word
-    return (contexts, cmask, ktok[centre]), centre, pairs[has]
 
 
 def _window_batches(pairs, batch_size):

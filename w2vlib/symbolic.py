@@ -28,6 +28,7 @@ __all__ = [
     "SymbolicModel",
     "skipgram_softmax_model",
     "skipgram_neg_sampling_model",
+    "skipgram_nce_model",
     "skipgram_hs_model",
     "cbow_softmax_model",
     "cbow_neg_sampling_model",
@@ -139,6 +140,11 @@ class SymbolicModel:
             # Plain identifiers for the arguments: lambdify would otherwise rename
             # names such as U_{0,1} one symbol at a time, which dominates its cost.
             syms = self._symbols()
+            free = sp.sympify(self.loss).free_symbols - set(syms)
+            if free:
+                raise ValueError(f"numeric: the loss has symbols that are not parameters, "
+                                 f"{sorted(map(str, free))}; give them values when "
+                                 f"building the model")
             plain = dict(zip(syms, sp.symbols(f"x0:{len(syms)}", real=True)))
 
             def prepare(e):
@@ -175,6 +181,30 @@ def skipgram_neg_sampling_model(n=4, d=3, o=0, negatives=(1, 2)):
     targets = [1] + [0] * len(negatives)
     return SymbolicModel(_logistic_loss(scores, targets), {"v_c": v_c, "U": U},
                          {"s": sp.Matrix(scores)})
+
+
+def skipgram_nce_model(n=4, d=3, o=0, negatives=(1, 2), log_kpn=None):
+    """NCE: J = -log sigma(u_o . v_c - b_o) - sum_k log sigma(-(u_k . v_c - b_k)).
+
+    b_w = log(K P_n(w)): by default the symbols b_0..b_{n-1} (extras["b"]), so that
+    the derivation holds for every noise distribution and b = 0 gives
+    :func:`skipgram_neg_sampling_model`; pass n numbers (or SymPy expressions) as
+    ``log_kpn`` to fix them, which :meth:`SymbolicModel.numeric` needs.
+    """
+    v_c, U = vector("v_c", d), matrix("U", n, d)
+    if log_kpn is None:
+        b = sp.Matrix(n, 1, lambda w, _: sp.Symbol(f"b_{w}", real=True))
+    else:
+        if len(log_kpn) != n:
+            raise ValueError(f"log_kpn: expected {n} values (one per word), got "
+                             f"{len(log_kpn)}")
+        b = sp.Matrix(n, 1, lambda w, _: sp.sympify(log_kpn[w]))
+    rows = [o, *negatives]
+    scores = [(U[w, :] * v_c)[0] for w in rows]
+    shifted = [s - b[w] for s, w in zip(scores, rows)]
+    targets = [1] + [0] * len(negatives)
+    return SymbolicModel(_logistic_loss(shifted, targets), {"v_c": v_c, "U": U},
+                         {"s": sp.Matrix(scores), "b": b})
 
 
 def skipgram_hs_model(n=4, d=3, path=(2, 0), code=(1, 0)):

@@ -38,11 +38,13 @@ Where it differs:
   with the batch;
 * the learning rate is updated every batch (word2vec.c: every 10,000 words; gensim
   holds it fixed for each 10,000-word job, which on a corpus of a few tens of
-  thousands of tokens keeps its rate noticeably higher);
+  thousands of tokens keeps its rate noticeably higher; ``lr_schedule="job"`` does
+  the same);
 * gensim 4 (not word2vec.c) draws input vectors from (-1/d, 1/d), twice this range:
   on small corpora the larger start learns faster (planted analogies on 3,000
   synthetic sentences: 0.77 here, 0.91 with gensim's range, 0.96 with both its range
-  and its learning-rate steps); at 0.5M tokens the two are level.
+  and its learning-rate steps: ``init_scale=1.0, lr_schedule="job"``); at 0.5M tokens
+  trained to convergence the choices are level (book chapter 8).
 
 Everything is seeded: the same seed, inputs and parameters give bitwise-identical
 vectors (the scatter-add is a sequential loop, so summation order is fixed).
@@ -54,6 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _checks as chk
 from . import objectives
 from .corpus import (NegativeSampler, Vocab, _check_min_count, _check_window,
                      _cbow_from_flat, _window_positions, dynamic_windows, flatten,
@@ -66,11 +69,12 @@ except ImportError:  # pragma: no cover - a future scipy may move it
     _csc_matvecs = None
 
 __all__ = ["train", "Word2Vec", "learning_rate", "init_vectors", "scatter_add", "MODELS",
-           "SOFTMAX_MAX_VOCAB"]
+           "SOFTMAX_MAX_VOCAB", "TrainingDivergedError", "EpochEnd", "LR_SCHEDULES"]
 
 MODELS = ("sgns", "cbow", "softmax", "hs")
 SOFTMAX_MAX_VOCAB = 30_000
 _CHUNK_WORDS = 10_000          # corpus positions per chunk (pairs, negatives, loss point)
+LR_SCHEDULES = ("batch", "job")
 
 
 # --------------------------------------------------------------------------- pieces
@@ -86,13 +90,14 @@ def learning_rate(lr, words_done, total_words, min_fraction=1e-4):
     return lr * np.maximum(min_fraction, frac)
 
 
-def init_vectors(n, d, rng, dtype=np.float32, n_out=None):
+def init_vectors(n, d, rng, dtype=np.float32, n_out=None, init_scale=0.5):
     """word2vec.c's initialisation: V uniform in (-0.5, 0.5) / d, output vectors zero.
 
     Returns ``(V, U)`` with V (n, d) and U (n_out, d), n_out = n unless given
-    (hierarchical softmax passes n - 1 for U_inner).
+    (hierarchical softmax passes n - 1 for U_inner). ``init_scale`` s draws V uniform
+    in (-s/d, s/d): 0.5 is word2vec.c's range, 1.0 gensim 4's.
     """
-    V = ((rng.random((n, d)) - 0.5) / d).astype(dtype)
+    V = ((rng.random((n, d)) - 0.5) * (2.0 * init_scale / d)).astype(dtype)
     U = np.zeros((n if n_out is None else n_out, d), dtype=dtype)
     return V, U
 
@@ -172,25 +177,47 @@ class Word2Vec:
         return KeyedVectors(self.vocab.words, self.V)
 
 
+@dataclass
+class EpochEnd:
+    """What a callback of :func:`train` receives at the end of every epoch.
+
+    epoch: epochs completed (1..epochs); epochs: the total; words_done: corpus tokens
+    processed so far (epoch * T); loss: mean loss per example over this epoch (nan if
+    the epoch made no example); examples: how many examples it made; V, U: the current
+    arrays themselves, not copies (U is U_inner for "hs"): copy what you keep;
+    vocab: the Vocab; seconds: training time so far.
+    """
+
+    epoch: int
+    epochs: int
+    words_done: int
+    loss: float
+    examples: int
+    V: np.ndarray
+    U: np.ndarray
+    vocab: Vocab
+    seconds: float
+
+    @property
+    def wv(self):
+        """The current V as a :class:`w2vlib.evaluate.KeyedVectors` (shares V's memory)."""
+        from .evaluate import KeyedVectors
+        return KeyedVectors(self.vocab.words, self.V)
+
+
 # --------------------------------------------------------------------------- checks
-def _positive_int(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
-        raise ValueError(f"{name}: expected an integer >= 1, got {x!r}")
-    return int(x)
+_positive_int = chk.positive_int
 
 
-def _positive_float(x, name):
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.number)) \
-            or not math.isfinite(x) or x <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
-    return float(x)
+_positive_float = chk.positive_float
 
 
 # --------------------------------------------------------------------------- train
 def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
           min_count=5, epochs=5, lr=None, min_lr_fraction=1e-4, batch_size=None, seed=0,
           dtype=np.float32, progress=True, vocab=None, cbow_update="word2vec",
-          skipgram_input="context", subsample_formula="word2vec", allow_large_softmax=False):
+          skipgram_input="context", subsample_formula="word2vec", allow_large_softmax=False,
+          init_scale=0.5, lr_schedule="batch", callbacks=()):
     """Train word vectors on ``sentences`` (an iterable of lists of str tokens).
 
     sentences may also be a path to a text file (one sentence per line, tokens
@@ -230,6 +257,13 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
       seed noise (WS353 rho 0.135 vs 0.130 on 200k Wikipedia tokens; planted analogies
       0.766 vs 0.757 on 3,000 synthetic sentences).
     progress: show a tqdm progress bar.
+    init_scale: V starts uniform in (-init_scale/d, init_scale/d); 0.5 (default) is
+      word2vec.c's range, 1.0 gensim 4's.
+    lr_schedule: "batch" (default): the rate is recomputed before every minibatch from
+      the words done; "job": like gensim, it is computed once per chunk of 10,000
+      corpus words and held fixed within it.
+    callbacks: callables, each called at the end of every epoch with an
+      :class:`EpochEnd` (epoch, words done, loss of the epoch, the current V and U).
     Returns a :class:`Word2Vec`.
     """
     shared = model == "sgns-shared"        # w2vlib.fast: negatives shared across a window
@@ -246,6 +280,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         negative = _positive_int(negative, "negative")
     lr = (0.05 if model == "cbow" else 0.025) if lr is None else _positive_float(lr, "lr")
     min_lr_fraction = _positive_float(min_lr_fraction, "min_lr_fraction")
+    if min_lr_fraction > 1:
+        raise ValueError(f"min_lr_fraction: expected a fraction of lr in (0, 1], got "
+                         f"{min_lr_fraction!r}")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
     dtype = np.dtype(dtype).type
@@ -258,6 +295,13 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         _positive_float(sample, "sample")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
+    init_scale = _positive_float(init_scale, "init_scale")
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    callbacks = [callbacks] if callable(callbacks) else list(callbacks or ())
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks: expected callables, got {type(cb).__name__}")
 
     from . import stream
     if shared or stream.is_streamed(sentences):      # a path, a re-iterable: read in chunks
@@ -266,7 +310,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
             sample=sample, min_count=_check_min_count(min_count), epochs=epochs, lr=lr,
             min_lr_fraction=min_lr_fraction, batch_size=batch_size, seed=seed, dtype=dtype,
             progress=progress, vocab=vocab, cbow_update=cbow_update,
-            skipgram_input=skipgram_input, subsample_formula=subsample_formula)
+            skipgram_input=skipgram_input, subsample_formula=subsample_formula,
+            allow_large_softmax=allow_large_softmax, init_scale=init_scale,
+            lr_schedule=lr_schedule, callbacks=callbacks)
     sentences = sentences if isinstance(sentences, list) else list(sentences)
     if vocab is None:
         vocab = Vocab.build(sentences, min_count=_check_min_count(min_count))
@@ -279,25 +325,31 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         raise ValueError(f"model: full softmax costs O(n d) per example; the vocabulary has "
                          f"n={n} > {SOFTMAX_MAX_VOCAB} words. Use 'sgns' or 'hs', raise "
                          f"min_count, or pass allow_large_softmax=True")
-    if model == "hs" and n < 2:
-        raise ValueError("vocab: hierarchical softmax needs at least 2 words")
+    if n < 2:
+        raise ValueError(f"vocab: expected at least 2 words, got {n} ({vocab.words[:1]}); "
+                         f"with one word there is nothing to tell apart (lower min_count or "
+                         f"use a larger corpus)")
+    batch_size = _check_sizes(model, n, d, window, negative, batch_size, np.dtype(dtype))
 
     tokens, sid = flatten([vocab.encode(s) for s in sentences])
     T = tokens.size
     if T == 0:
         raise ValueError("sentences: expected at least one in-vocabulary token, got none")
     tokens = tokens.astype(np.intp)
+    if not np.any(np.bincount(sid) >= 2):
+        raise ValueError("sentences: expected a sentence with at least two in-vocabulary tokens; "
+                         "with none there is no (centre, context) pair to train on")
 
     seeds = np.random.SeedSequence(seed).spawn(4)
     rng_init, rng_sub, rng_win, rng_neg = (np.random.default_rng(s) for s in seeds)
     if model == "hs":
-        V, U = init_vectors(n, d, rng_init, dtype, n_out=n - 1)
+        V, U = init_vectors(n, d, rng_init, dtype, n_out=n - 1, init_scale=init_scale)
         tree = build_huffman(vocab.counts)
         path, code, pmask = tree.padded()
         lengths = pmask.sum(axis=1)
         hs = (path, (1 - code).astype(dtype), pmask.astype(dtype), lengths)
     else:
-        V, U = init_vectors(n, d, rng_init, dtype)
+        V, U = init_vectors(n, d, rng_init, dtype, init_scale=init_scale)
         hs = None
     sampler = NegativeSampler(vocab.counts, 0.75, rng_neg) if model in ("sgns", "cbow") \
         else None
@@ -326,6 +378,7 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         ktok, ksid = tokens[kpos], sid[kpos]
         eff = dynamic_windows(kpos.size, window, rng_win)
         done = epoch * T
+        epoch_loss, epoch_examples = 0.0, 0
         edges = np.append(np.arange(0, T, _CHUNK_WORDS), T)     # chunks of corpus positions
         bounds = np.searchsorted(kpos, edges)                    # kept positions per chunk
         for r1, a, b in zip(edges[1:], bounds[:-1], bounds[1:]):
@@ -346,13 +399,34 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
                 if m:
                     where = done + kpos[cpos]                   # words done before each example
                     loss_sum = 0.0
+                    if lr_schedule == "job":                    # gensim: one rate per job
+                        r0 = (r1 - 1) // _CHUNK_WORDS * _CHUNK_WORDS    # the chunk's start
+                        eta_job = learning_rate(lr, done + r0, total_words, min_lr_fraction)
                     for i in range(0, m, batch_size):
                         j = min(i + batch_size, m)
-                        eta = learning_rate(lr, where[i], total_words, min_lr_fraction)
-                        loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        eta = (learning_rate(lr, where[i], total_words, min_lr_fraction)
+                               if lr_schedule == "batch" else eta_job)
+                        try:
+                            with np.errstate(over="ignore", invalid="ignore"):
+                                loss_sum += step(ctx, [e[i:j] for e in examples], eta)
+                        except chk.NonFiniteError:
+                            loss_sum = math.inf
+                        if not math.isfinite(loss_sum):
+                            raise _diverged(epoch, epochs, int(where[i]) - done, T, eta, lr)
                     history.append((float(done + r1), loss_sum / m))
+                    epoch_loss, epoch_examples = epoch_loss + loss_sum, epoch_examples + m
             if bar is not None:
                 bar.update(int(done + r1) - bar.n)
+        if not (np.isfinite(V).all() and np.isfinite(U).all()):     # a step can overflow a
+            eta = learning_rate(lr, done + T, total_words, min_lr_fraction)  # vector, not the loss
+            raise _diverged(epoch, epochs, T, T, eta, lr)
+        if callbacks:
+            info = EpochEnd(epoch=epoch + 1, epochs=epochs, words_done=int(done + T),
+                            loss=epoch_loss / epoch_examples if epoch_examples else math.nan,
+                            examples=epoch_examples, V=V, U=U, vocab=vocab,
+                            seconds=time.perf_counter() - t0)
+            for cb in callbacks:
+                cb(info)
     seconds = time.perf_counter() - t0
     if bar is not None:
         bar.close()
@@ -360,7 +434,8 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
                   min_count=min_count, epochs=epochs, lr=lr, min_lr_fraction=min_lr_fraction,
                   batch_size=batch_size, seed=seed, dtype=np.dtype(dtype).name,
                   cbow_update=cbow_update, skipgram_input=skipgram_input,
-                  subsample_formula=subsample_formula)
+                  subsample_formula=subsample_formula, init_scale=init_scale,
+                  lr_schedule=lr_schedule)
     out = Word2Vec(vocab=vocab, V=V, params=params, seconds=seconds,
                    loss_history=np.array(history, dtype=np.float64).reshape(-1, 2))
     if model == "hs":
@@ -368,6 +443,42 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
     else:
         out.U = U
     return out
+
+
+class TrainingDivergedError(ValueError):
+    """Training produced a loss or parameter that is not finite (usually: lr too large)."""
+
+
+def _diverged(epoch, epochs, words, T, eta, lr):
+    return TrainingDivergedError(
+        f"lr: training diverged in epoch {epoch + 1} of {epochs}, after {words:,} of "
+        f"{T:,} words of that epoch, at learning rate {eta:.4g} (lr={lr:g}): the loss or "
+        f"a vector became inf or NaN. Try a smaller lr (word2vec.c uses 0.025 for "
+        f"skip-gram, 0.05 for CBOW), a smaller batch_size, or dtype=np.float64")
+
+
+def _check_sizes(model, n, d, window, negative, batch_size, dtype):
+    """Refuse settings whose arrays would exceed ``_checks.MAX_BYTES`` before allocating.
+
+    Returns the batch size actually used: at most the number of examples a chunk of
+    corpus positions can produce (a larger batch would only allocate memory).
+    """
+    item = dtype.itemsize
+    chk.check_memory(2 * n * d * item, "d", f"the vectors V and U ({n:,} x {d:,}, twice)")
+    per_chunk = _CHUNK_WORDS if model == "cbow" else 2 * window * _CHUNK_WORDS
+    chk.check_memory(_CHUNK_WORDS * 2 * window * 25, "window",
+                     f"the window positions of {_CHUNK_WORDS:,} corpus words")
+    batch_size = min(batch_size, per_chunk)
+    K = negative if model in ("sgns", "cbow") else 0
+    chk.check_memory(per_chunk * K * 8, "negative",
+                     f"{K:,} negatives for each of up to {per_chunk:,} examples")
+    if model == "softmax":
+        chk.check_memory(3 * batch_size * n * item, "batch_size",
+                         f"the softmax of a batch of {batch_size:,} examples over {n:,} words")
+    width = 2 * window if model == "cbow" else K + 1
+    chk.check_memory(batch_size * width * d * item, "batch_size",
+                     f"a batch of {batch_size:,} examples x {width:,} rows x {d:,}")
+    return batch_size
 
 
 # --------------------------------------------------------------------------- steps
