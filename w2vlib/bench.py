@@ -331,7 +331,7 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
           f"streamed from a file; 1 epoch, seed 0; min_count {HYPER['min_count']} x the "
           f"repetition, so that every scale has the same vocabulary", file=out, flush=True)
     header = (f"{'system':<14} {'scale':>5} {'tokens':>11} {'train s':>8} {'s per 1x':>8} "
-              f"{'words/s':>9} {'peak MB':>8} {'base MB':>8}")
+              f"{'cpu s':>7} {'cpu per 1x':>10} {'peak MB':>8} {'base MB':>8}")
     print(header, file=out, flush=True)
     runs = []
     with tempfile.TemporaryDirectory(prefix="w2vlib-scaling-") as tmp:
@@ -347,9 +347,9 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
                 row.update(scale=k, tokens=tokens * k)
                 runs.append(row)
                 print(f"{system:<14} {k:>5} {tokens * k:>11,} {row['train_seconds']:>8.2f} "
-                      f"{row['train_seconds'] / k:>8.2f} {row['words_per_second']:>9,.0f} "
-                      f"{row['peak_rss_mb']:>8.0f} {_mb(row['base_rss_mb']):>8}", file=out,
-                      flush=True)
+                      f"{row['train_seconds'] / k:>8.2f} {row['cpu_seconds']:>7.2f} "
+                      f"{row['cpu_seconds'] / k:>10.2f} {row['peak_rss_mb']:>8.0f} "
+                      f"{_mb(row['base_rss_mb']):>8}", file=out, flush=True)
             os.remove(path)
     growth = {}
     lo, hi = min(scales), max(scales)
@@ -357,14 +357,16 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
         a = next(r for r in runs if r["system"] == system and r["scale"] == lo)
         b = next(r for r in runs if r["system"] == system and r["scale"] == hi)
         growth[system] = dict(time=b["train_seconds"] / a["train_seconds"],
+                              cpu=b["cpu_seconds"] / a["cpu_seconds"],
                               memory=b["peak_rss_mb"] / a["peak_rss_mb"])
         extra = ""
         if a["base_rss_mb"] is not None and b["base_rss_mb"] is not None:
             above = [r["peak_rss_mb"] - r["base_rss_mb"] for r in (a, b)]
             growth[system]["above_base_mb"] = above
             extra = f" (above the libraries: {above[0]:.0f} MB -> {above[1]:.0f} MB)"
-        print(f"{system}: {hi}x/{lo}x the corpus: time {growth[system]['time']:.1f}x, "
-              f"peak memory {growth[system]['memory']:.2f}x{extra}", file=out, flush=True)
+        print(f"{system}: {hi}x/{lo}x the corpus: time {growth[system]['time']:.1f}x "
+              f"(CPU {growth[system]['cpu']:.1f}x), peak memory "
+              f"{growth[system]['memory']:.2f}x{extra}", file=out, flush=True)
     return dict(corpus=corpus, tokens=tokens, scales=list(scales), runs=runs, growth=growth)
 
 
