@@ -92,3 +92,6 @@ def test_recorded_runs_are_kept_with_the_library():
     assert set(run["summary"]) == set(bench.SYSTEMS)
     with pytest.raises(KeyError, match="name: expected one of"):
         bench.recorded("no such run")
+    scaling = bench.recorded("scaling")                     # the README's scaling table
+    assert scaling["scales"] == [1, 4, 16]
+    assert all(g["memory"] <= 1.2 for g in scaling["growth"].values())
