@@ -229,9 +229,10 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
     model: "sgns" (skip-gram, negative sampling; default), "cbow" (CBOW, negative
       sampling), "softmax" (skip-gram, full softmax: vocabularies up to
       SOFTMAX_MAX_VOCAB = 30,000 words unless ``allow_large_softmax``), "hs" (skip-gram,
-      hierarchical softmax over a Huffman tree), "sgns-shared" (skip-gram with the K
-      negatives shared by the pairs of a window, as matrix products: :mod:`w2vlib.fast`;
-      batch_size then counts pairs, rounded to whole windows).
+      hierarchical softmax over a Huffman tree), "sgns-shared" (skip-gram whose pairs
+      share their negatives across a span of windows, 15 negatives per 16 windows by
+      default, so a step is matrix products: :mod:`w2vlib.fast`; batch_size then counts
+      pairs, rounded to whole spans).
     d: vector size; window: m, the largest window (effective size uniform on 1..m);
     negative: K (negative-sampling models); sample: subsampling threshold tau
       (0 or None: no subsampling) with ``subsample_formula`` (see
