@@ -2,17 +2,24 @@
 #   make book   set up .venv, execute every chapter in a fresh kernel (into _build/book),
 #               build the HTML edition from those copies (_build/html/index.html)
 #   make test   set up .venv, lint (ruff), run the unit tests and strict nbval over notebooks/
-# Also: make html (HTML edition from the stored outputs), make student (notebooks without
-# solutions, in _build/student), make lint, make outputs (maintainers).
+# Also: make html (HTML edition from the stored outputs), make student (the student edition:
+# notebooks without solutions in _build/student, and its website in _build/student-html),
+# make grade SUBMISSIONS=DIR (grade a class's notebooks), make lint, make outputs
+# (maintainers). The website's configuration is committed in book/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# One BLAS thread per process: the tests run two processes on two cores, and a small
+# product that OpenBLAS splits across threads on a busy machine runs ~100x slower.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute \
 	--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
 
-.PHONY: setup book html student lint test unit nbval outputs lab bench clean
+.PHONY: setup book html student grade lint test unit nbval outputs lab bench clean
 
 setup: $(STAMP)
 
@@ -27,13 +34,21 @@ book: setup
 	$(EXECUTE) --output-dir _build/book $(NOTEBOOKS)
 	$(BIN)/python -m w2vlib.edition html --notebooks _build/book --out _build/html
 
-# The website, from the outputs stored in notebooks/ (nothing is executed; works offline).
+# The website, from the outputs stored in notebooks/ (nothing is executed; works offline):
+# book/ and the chapters are staged in _build/html-src and built with `jupyter-book build`.
 html: setup
 	$(BIN)/python -m w2vlib.edition html --notebooks notebooks --out _build/html
 
-# Every chapter without its solutions: exercise cells raise NotImplementedError("exercise").
+# Every chapter without its solutions (exercise cells raise NotImplementedError("exercise"),
+# the check cells stay), and the website of that edition, with no solution in it.
 student: setup
 	$(BIN)/python -m w2vlib.edition student --notebooks notebooks --out _build/student
+	$(BIN)/python -m w2vlib.edition html --student --notebooks notebooks --out _build/student-html
+
+# Grade a class: SUBMISSIONS holds one folder of notebooks per student.
+SUBMISSIONS ?= submissions
+grade: setup
+	$(BIN)/python -m w2vlib.grade $(SUBMISSIONS) --checks notebooks --csv _build/grades.csv
 
 lint: setup
 	$(BIN)/ruff check w2vlib tests notebooks

@@ -1,9 +1,11 @@
 """The student edition (w2vlib.edition): solutions stripped, notebooks valid and runnable.
 
-Every chapter is checked: no solution text survives, the notebook validates, and it runs
-in a fresh kernel up to (not including) its first exercise.
+Every chapter is checked: no solution text survives, the notebook validates, every other
+cell is kept (check cells without their stored output), up to its first exercise it is the
+full chapter (which strict nbval runs), and no cell after an exercise needs the answer.
 """
 
+import builtins
 import re
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from w2vlib import edition
+from w2vlib import edition, grade
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHAPTERS = edition.chapters(NOTEBOOKS)
@@ -95,30 +97,52 @@ def test_no_solution_survives(student, path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
 def test_everything_else_is_kept(student, path):
-    """Code cells that are not solutions keep their source and outputs, in order."""
+    """Code cells that are not solutions keep their source and outputs, in order; check
+    cells keep their source, without the stored "✓" (the student has not earned it yet)."""
     original, stripped = edition.read(path), nbformat.read(str(student / path.name), 4)
-    keep = [(c.source, c.outputs) for c in original.cells
+    keep = [(c.source, [] if edition.is_check(c) else c.outputs) for c in original.cells
             if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
     kept = [(c.source, c.outputs) for c in stripped.cells
             if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
     assert kept == keep
+    checks = [c.source for c in original.cells if edition.is_check(c)]
+    assert [c.source for c in stripped.cells if edition.is_check(c)] == checks
     assert edition.chapter_title(stripped) == edition.chapter_title(original)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
 def test_runs_up_to_the_first_exercise(student, path):
-    nb = nbformat.read(str(student / path.name), 4)
+    """Up to its first exercise the student edition is the full chapter, cell for cell.
+
+    Strict nbval runs the full chapter (no cell may raise unless tagged raises-exception),
+    so this prefix runs; re-executing it here would only repeat nbval's work.
+    """
+    nb, full = nbformat.read(str(student / path.name), 4), edition.read(path)
     first = next((i for i, c in enumerate(nb.cells)
                   if "exercise" in c.metadata.get("tags", [])), len(nb.cells))
-    nb.cells = nb.cells[:first]
-    if not any(c.cell_type == "code" for c in nb.cells):
-        pytest.skip("no code before the first exercise")
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(student)}}).execute()
-    errors = [out for c in nb.cells if c.cell_type == "code" for out in c.outputs
-              if out.output_type == "error"
-              and "raises-exception" not in c.metadata.get("tags", [])]
-    assert not errors
+    first_full = next((i for i, c in enumerate(full.cells) if edition.is_solution(c)),
+                      len(full.cells))
+    code = [(c.source, c.outputs) for c in nb.cells[:first] if c.cell_type == "code"]
+    code_full = [(c.source, c.outputs) for c in full.cells[:first_full]
+                 if c.cell_type == "code"]
+    assert code == code_full
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_nothing_after_an_exercise_needs_its_answer(student, path):
+    """What only the student edition can break: a cell after a stub that reads a name only
+    a solution bound (it would raise NameError for the student). Check cells are meant to
+    fail until the exercise is done; every other code cell must find its names."""
+    nb = nbformat.read(str(student / path.name), 4)
+    known = set(dir(builtins)) | {"get_ipython", "display", "In", "Out", "_"}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "exercise" in cell.metadata.get("tags", []):
+            continue
+        bound, loaded = grade.cell_names(cell.source)
+        if "check" not in cell.metadata.get("tags", []):
+            missing = loaded - bound - known
+            assert not missing, f"cell {index} reads {sorted(missing)}, bound only by a solution"
+        known |= bound
 
 
 def test_student_notebook_stops_at_the_stub(tmp_path):

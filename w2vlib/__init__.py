@@ -14,6 +14,7 @@ Modules, by what they hold (names follow the book's notation, chapter 00):
     vectors_io   word2vec text and binary vector files
     plots        PCA, labelled word plots, loss curves, analogy arrows
     pmi          co-occurrence counts, PMI, shifted PPMI and its SVD
+    glove        GloVe: weighted least squares on log counts, glove.c's AdaGrad trainer
     bench        ``python -m w2vlib.bench``: w2vlib against gensim
     quality      per-epoch quality (WS353, analogies, random cosine, loss);
                  ``python -m w2vlib.quality``: both systems over seeds

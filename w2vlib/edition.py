@@ -1,44 +1,44 @@
-"""The book's two editions, built from the chapter notebooks.
+"""The book's editions, built from the chapter notebooks.
 
     python -m w2vlib.edition html    [--notebooks DIR] [--out DIR]   # default _build/html
+    python -m w2vlib.edition html --student [--out DIR]      # default _build/student-html
     python -m w2vlib.edition student [--notebooks DIR] [--out DIR]   # default _build/student
 
-**HTML edition.** A static website built by jupyter-book 1.x (Sphinx) from the
-notebooks' *stored* outputs: nothing is executed. The chapters are the files
-``NN_*.ipynb`` of ``--notebooks``, in file-name order; the first one is the root page
-(``index.html`` leads to it). The jupyter-book configuration (``_config.yml``,
-``_toc.yml``) is generated into a staging folder beside the output, together with copies
-of the notebooks in which every ``solution``-tagged code cell also carries the
-``hide-cell`` tag, so that it is shown behind a toggle; the ``<details>`` solution blocks
-of the Markdown cells are collapsed by the browser itself. The committed notebooks are
-never modified.
+**HTML edition.** A static website built with jupyter-book's command line
+(``jupyter-book build``) from the notebooks' *stored* outputs: nothing is executed. The
+configuration is committed in ``book/`` (``_config.yml``, ``_toc.yml``, the title page
+``intro.md`` and a small Sphinx extension in ``_ext/``); :func:`stage` copies it and the
+chapters ``NN_*.ipynb`` of ``--notebooks`` into ``<out>-src``, and the build's
+``_build/html`` becomes ``<out>``. In the staged copies each exercise's whole solution (the
+``<details>`` text and the ``solution`` cell's code and outputs) sits in one closed
+"Solution" toggle; with ``--student`` the staged copies are the student edition instead,
+so the site holds no solution at all. The committed notebooks are never modified.
 
 **Student edition.** Copies of the notebooks without the solutions: every
 ``<details><summary>Solution</summary>...</details>`` block is cut from the Markdown
 cells (a cell left empty is dropped) and every ``solution``-tagged code cell becomes a
 stub, tagged ``exercise``, that raises ``NotImplementedError("exercise")``, with its
-outputs cleared. Every other cell is kept as it is, outputs included.
+outputs cleared. The ``check`` cells stay (without their stored output): the student runs
+them, and ``python -m w2vlib.grade`` grades with them. Every other cell is kept as it is,
+outputs included.
 
-Only the standard library is imported at module level; ``nbformat`` and jupyter-book
-are imported by the functions that need them.
+Only the standard library is imported at module level; ``nbformat``, PyYAML and
+jupyter-book are used by the functions that need them.
 """
 
 import argparse
 import copy
 import importlib.util
-import json
 import re
 import shutil
+import subprocess
 import sys
-import warnings
 from pathlib import Path
 
-BOOK_TITLE = "The Math Behind Word2Vec"
-BOOK_AUTHOR = "the w2vlib authors"
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
-HIDE_TAG = "hide-cell"
+CHECK_TAG = "check"
 EXERCISE_STUB = '# Exercise: write your solution here.\nraise NotImplementedError("exercise")'
 
 # MathJax 3 is served from the book's own _static folder, so the book reads offline. The files
@@ -89,6 +89,11 @@ def is_solution(cell):
     return cell.cell_type == "code" and SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def is_check(cell):
+    """True for a code cell tagged ``check`` (an exercise's test)."""
+    return cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def has_figure(nb):
     """True if some stored output of the notebook is a PNG image."""
     return any("image/png" in out.get("data", {})
@@ -113,6 +118,9 @@ def strip_solutions(nb):
             tags = [t for t in cell.metadata.get("tags", []) if t != SOLUTION_TAG]
             cell.metadata["tags"] = tags + [EXERCISE_TAG]
             cell.source = EXERCISE_STUB
+            cell.outputs = []
+            cell.execution_count = None
+        elif is_check(cell):            # kept, to be run by the student; its ✓ is earned
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
@@ -141,46 +149,120 @@ def write_student(notebooks="notebooks", out="_build/student"):
 
 # ------------------------------------------------------------------------- HTML edition
 
-def book_config(title=BOOK_TITLE):
-    """The jupyter-book ``_config.yml`` as a dict (written as JSON, which is YAML)."""
-    return {
-        "title": title,
-        "author": BOOK_AUTHOR,
-        "copyright": "",
-        "only_build_toc_files": True,
-        "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
-        "execute": {"execute_notebooks": "off"},
-        "parse": {"myst_enable_extensions": ["amsmath", "colon_fence", "dollarmath", "linkify",
-                                             "substitution", "tasklist"]},
-        "html": {
-            "use_repository_button": False,
-            "use_issues_button": False,
-            "use_edit_page_button": False,
-            "use_multitoc_numbering": False,
-            "home_page_in_navbar": True,
-        },
-        "launch_buttons": {"thebe": False, "binderhub_url": "", "jupyterhub_url": "",
-                           "colab_url": "", "deepnote_url": ""},
-        "repository": {"url": ""},
-        "sphinx": {"config": {
-            "nb_code_prompt_show": "Show the solution's code",
-            "nb_code_prompt_hide": "Hide the solution's code",
-            "html_show_copyright": False,
-            "html_show_sphinx": False,
-            "myst_dmath_double_inline": True,
-            "html_static_path": ["_mathjax"],
-            "mathjax_path": "mathjax/tex-chtml.js",
-        }},
-    }
+def book_dir():
+    """The committed jupyter-book files (``_config.yml``, ``_toc.yml``, ``intro.md``,
+    ``_ext/``): the folder ``book/`` of the repository."""
+    folder = Path(__file__).resolve().parents[1] / "book"
+    if not (folder / "_config.yml").is_file():
+        raise RuntimeError(f"the book's configuration is missing: no {folder / '_config.yml'} "
+                           "(build the HTML edition from a checkout of the repository)")
+    return folder
 
 
-def book_toc(names):
-    """The ``_toc.yml`` as a dict: the first name is the root, the others are chapters."""
-    root, *rest = names
-    toc = {"format": "jb-book", "root": root}
-    if rest:
-        toc["chapters"] = [{"file": name} for name in rest]
-    return toc
+def toc_files(toc_path):
+    """The file names a ``_toc.yml`` lists (the root first), in order."""
+    import yaml
+    toc = yaml.safe_load(Path(toc_path).read_text())
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return names
+
+
+def output_markdown(out, name):
+    """A stored output of a solution cell as Markdown: (text, attachments)."""
+    data = out.get("data", {})
+    if out.get("output_type") == "stream":
+        return f"```text\n{out.get('text', '').rstrip()}\n```", {}
+    if "image/png" in data:
+        return f"![output](attachment:{name}.png)", {f"{name}.png": {
+            "image/png": data["image/png"]}}
+    if "text/latex" in data:
+        latex = data["text/latex"].strip().strip("$").strip()
+        latex = latex.removeprefix("\\displaystyle").strip()
+        return f"$$\n{latex}\n$$", {}
+    if "text/plain" in data:
+        return f"```text\n{data['text/plain'].rstrip()}\n```", {}
+    return "", {}
+
+
+def merged_streams(outputs):
+    """The outputs with each run of consecutive stdout (or stderr) chunks joined."""
+    merged = []
+    for out in outputs:
+        if (merged and out.get("output_type") == "stream"
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1] = {**merged[-1], "text": merged[-1]["text"] + out["text"]}
+        else:
+            merged.append(out)
+    return merged
+
+
+def solution_text(block):
+    """The body of a ``<details><summary>Solution</summary>...</details>`` block."""
+    body = re.sub(r"^\s*<details>\s*<summary>.*?</summary>", "", block,
+                  flags=re.IGNORECASE | re.DOTALL)
+    return re.sub(r"</details>\s*$", "", body, flags=re.IGNORECASE).strip()
+
+
+def solution_toggle(parts, attachments):
+    """A Markdown cell holding ``parts`` in a closed "Solution" dropdown."""
+    import nbformat
+    fence = "::::"                      # longer than a ':::' fence inside the parts
+    body = "\n\n".join(parts)
+    cell = nbformat.v4.new_markdown_cell(f"{fence}{{dropdown}} Solution\n\n{body}\n\n{fence}")
+    cell.metadata["tags"] = ["solution-toggle"]
+    if attachments:
+        cell.attachments = attachments
+    return cell
+
+
+def fold_solutions(nb):
+    """A copy of ``nb`` in which each exercise's whole solution sits in one toggle.
+
+    The ``<details>`` solution of an exercise's Markdown cell, the code of its
+    ``solution`` cell and that code's stored outputs become one Markdown cell holding a
+    closed ``{dropdown}``, where the solution cell was; the ``check`` cell follows it,
+    visible. ``nb`` is unchanged.
+    """
+    import nbformat
+    out = copy.deepcopy(nb)
+    cells, pending = [], None          # pending: the text of the last Solution block
+    for cell in out.cells:
+        if cell.cell_type == "markdown" and SOLUTION_BLOCK.search(cell.source):
+            texts = [solution_text(m.group(0)) for m in SOLUTION_BLOCK.finditer(cell.source)]
+            cell.source = re.sub(r"\n{3,}", "\n\n", SOLUTION_BLOCK.sub("", cell.source)).strip()
+            if cell.source:
+                cells.append(cell)
+            pending = "\n\n".join(texts)
+            continue
+        if is_solution(cell):
+            parts, attachments = ([pending] if pending else []), {}
+            parts.append(f"```python\n{cell.source.rstrip()}\n```")
+            for k, output in enumerate(merged_streams(cell.get("outputs", []))):
+                text, files = output_markdown(output, f"solution-output-{k}")
+                parts.append(text)
+                attachments.update(files)
+            cells.append(solution_toggle([p for p in parts if p], attachments))
+            pending = None
+            continue
+        if pending is not None and cell.cell_type == "code":
+            cells.append(solution_toggle([pending], {}))    # a written-only solution
+            pending = None
+        cells.append(cell)
+    if pending is not None:
+        cells.append(solution_toggle([pending], {}))
+    out.cells = cells
+    nbformat.validate(out)
+    return out
 
 
 def mathjax_source():
@@ -209,41 +291,52 @@ def copy_mathjax(target):
             shutil.copy2(src, dst)
 
 
-def stage(notebooks, stage_dir):
-    """Copy the chapters into ``stage_dir`` with the jupyter-book files; the staged paths.
+def stage(notebooks, stage_dir, student=False):
+    """Copy the book's files and the chapters into ``stage_dir``; the staged chapter paths.
 
-    The copies differ from the originals only in the ``hide-cell`` tag added to every
-    ``solution`` code cell.
+    The full edition's chapters get :func:`fold_solutions`, the student edition's
+    :func:`strip_solutions`. The staged ``_toc.yml`` is the committed one without the
+    entries whose notebook is not in ``notebooks`` (a chapter listed before it lands).
     """
     import nbformat
-    stage_dir = Path(stage_dir)
-    stage_dir.mkdir(parents=True, exist_ok=True)
-    for old in stage_dir.glob("*.ipynb"):      # chapters renamed or removed since last time
-        old.unlink()
+    import yaml
+    source, stage_dir = book_dir(), Path(stage_dir)
+    if stage_dir.exists():
+        shutil.rmtree(stage_dir)
+    shutil.copytree(source, stage_dir, ignore=shutil.ignore_patterns("_build", "__pycache__"))
     staged = []
     for path in chapters(notebooks):
         nb = read(path)
-        for cell in nb.cells:
-            if is_solution(cell) and HIDE_TAG not in cell.metadata["tags"]:
-                cell.metadata["tags"].append(HIDE_TAG)
+        nb = strip_solutions(nb) if student else fold_solutions(nb)
         target = stage_dir / path.name
         nbformat.write(nb, str(target))
         staged.append(target)
+    present = {p.stem for p in staged} | {p.stem for p in stage_dir.glob("*.md")}
+    toc = yaml.safe_load((source / "_toc.yml").read_text())
+    toc["chapters"] = [e for e in toc.get("chapters", []) if e.get("file") in present]
+    (stage_dir / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     copy_mathjax(stage_dir / "_mathjax" / "mathjax")     # -> _static/mathjax/ in the output
-    (stage_dir / "_config.yml").write_text(json.dumps(book_config(), indent=1) + "\n")
-    (stage_dir / "_toc.yml").write_text(json.dumps(book_toc([p.stem for p in staged]),
-                                                   indent=1) + "\n")
     return staged
 
 
-def build_html(notebooks="notebooks", out="_build/html", quiet=True):
+def jupyter_book_command():
+    """The ``jupyter-book`` script of this Python's environment (or on the PATH)."""
+    beside = Path(sys.executable).with_name("jupyter-book")
+    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
+    if not found:
+        raise RuntimeError("jupyter-book not found: install the pinned requirements "
+                           "(make setup)")
+    return found
+
+
+def build_html(notebooks="notebooks", out="_build/html", quiet=True, student=False):
     """Build the HTML edition of ``notebooks`` into ``out``; the path of ``index.html``.
 
-    Beside ``out`` go the staging folder ``<out>-src`` (which also keeps Sphinx's doctrees)
-    and myst-nb's ``jupyter_execute``. An earlier build in ``out`` is replaced; any other
-    non-empty ``out`` raises ValueError. Raises RuntimeError if Sphinx fails.
+    Stages the book in ``<out>-src`` (see :func:`stage`) and runs
+    ``jupyter-book build <out>-src``; its ``_build/html`` becomes ``out``. An earlier build
+    in ``out`` is replaced; any other non-empty ``out`` raises ValueError. Raises
+    RuntimeError if the build fails.
     """
-    from jupyter_book.sphinx import build_sphinx
     out = Path(out).absolute()
     if out.exists():            # start clean, so a renamed chapter leaves no stale page
         if not (out / ".buildinfo").is_file() and any(out.iterdir()):
@@ -251,26 +344,17 @@ def build_html(notebooks="notebooks", out="_build/html", quiet=True):
                              f"got the non-empty folder {str(out)!r}")
         shutil.rmtree(out)
     stage_dir = out.with_name(out.name + "-src")
-    stage(notebooks, stage_dir)
-    with warnings.catch_warnings():     # the Sphinx extensions' deprecation notices
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        result = build_sphinx(
-            stage_dir, out,
-            path_config=stage_dir / "_config.yml",
-            confoverrides={"external_toc_path": (stage_dir / "_toc.yml").as_posix(),
-                           "latex_individualpages": False},
-            noconfig=True, use_external_toc=True, builder="html",
-            doctreedir=stage_dir / ".doctrees", freshenv=True, quiet=quiet,
-        )
-    if isinstance(result, BaseException):
-        raise RuntimeError(f"the HTML build failed: {result!r}") from result
-    if result:
-        raise RuntimeError(f"the HTML build failed with status {result}")
-    index = out / "index.html"
-    if not index.exists():
-        raise RuntimeError(f"the HTML build wrote no {index}")
-    return index
+    stage(notebooks, stage_dir, student=student)
+    command = [jupyter_book_command(), "build", str(stage_dir), "--builder", "html"]
+    if quiet:
+        command.append("--quiet")
+    result = subprocess.run(command, capture_output=quiet, text=True)
+    built = stage_dir / "_build" / "html"
+    if result.returncode != 0 or not (built / "index.html").is_file():
+        log = (result.stdout or "")[-3000:] + (result.stderr or "")[-3000:]
+        raise RuntimeError(f"the HTML build failed ({' '.join(command)}):\n{log}")
+    shutil.move(str(built), str(out))
+    return out / "index.html"
 
 
 def page_name(path):
@@ -288,15 +372,19 @@ def main(argv=None):
                         help="folder of the chapter notebooks (default: notebooks)")
     parser.add_argument("--out", default=None,
                         help="output folder (default: _build/html or _build/student)")
+    parser.add_argument("--student", action="store_true",
+                        help="html: the website of the student edition (no solutions)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Sphinx's log")
     args = parser.parse_args(argv)
     if args.edition == "html":
-        index = build_html(args.notebooks, args.out or "_build/html", quiet=not args.verbose)
+        out = args.out or ("_build/student-html" if args.student else "_build/html")
+        index = build_html(args.notebooks, out, quiet=not args.verbose, student=args.student)
         try:
             shown = index.relative_to(Path.cwd())
         except ValueError:
             shown = index
-        print(f"HTML edition: open {shown} in a browser ({index.as_uri()})")
+        kind = "Student website" if args.student else "HTML edition"
+        print(f"{kind}: open {shown} in a browser ({index.as_uri()})")
     else:
         out = args.out or "_build/student"
         written = write_student(args.notebooks, out)

@@ -12,8 +12,8 @@ and an *output layer* that scores ``h``:
   s_j = u_j . h,  J = -sum_j log sigma((2 t_j - 1) s_j),  dJ/ds_j = sigma(s_j) - t_j,
   with targets t_j = 1 for the word that occurred (or the branch taken), 0 otherwise;
 * noise-contrastive estimation (NCE): the same units with each score shifted by
-  log(K P_n(w_j)), the log-odds of the noise (chapter 04); negative sampling is the
-  special case K P_n(w) = 1.
+  log(K P_n(w_j)), the log of how often K noise draws produce w_j on average
+  (chapter 04); negative sampling is the special case K P_n(w) = 1.
 
 The two output kernels, :func:`softmax_output` and :func:`binary_logistic_output`,
 are batched over leading axes and are what the trainer calls; the per-example

@@ -3,21 +3,24 @@
 Levy & Goldberg (2014) showed that skip-gram with negative sampling (SGNS), given
 enough dimensions, is optimised when every score equals a shifted PMI,
 
-    u_o^T v_c = PMI(c, o) - log K,   PMI(c, o) = log( #(c, o) |D| / (#(c) #(o)) ),
+    u_o^T v_c = PMI(c, o) - log K,   PMI(c, o) = log( X_{c,o} |D| / (X_c X_o) ),
 
-where D is the multiset of (centre, outside) training pairs, #(c, o) the number of
-times the pair occurs in D, #(c) = sum_o #(c, o) and #(o) = sum_c #(c, o) its
-marginals. This module computes the pieces of that statement, on dense (n, n) arrays
-(memory O(n^2): meant for vocabularies of up to a few thousand words):
+where D is the multiset of (centre, outside) training pairs, X_{c,o} the number of
+times the pair occurs in D (the co-occurrence matrix X, in the book's notation),
+X_c = sum_o X_{c,o} and X_o = sum_c X_{c,o} its marginals (numbers of *pairs*; the
+token count of a word is written #(w) and is a different number: X_c is about
+(window + 1) #(c) under the dynamic window). This module computes the pieces of that
+statement, on dense (n, n) arrays (memory O(n^2): meant for vocabularies of up to a
+few thousand words):
 
-    cooccurrence(sentences_idx, n, window)  -> C (n, n): C[c, o] = #(c, o)
-    pmi(C)                                  -> PMI (n, n), -inf where C is 0
-    shifted_ppmi(C, K)                      -> max(PMI - log K, 0), 0 where C is 0
+    cooccurrence(sentences_idx, n, window)  -> X (n, n): X[c, o] = X_{c,o}
+    pmi(X)                                  -> PMI (n, n), -inf where X is 0
+    shifted_ppmi(X, K)                      -> max(PMI - log K, 0), 0 where X is 0
     svd_embedding(M, d)                     -> W (n, d), Z (n, d), s (d,): W Z^T ~ M
 
 Rows index the centre word c (the word whose *input* vector v_c is scored), columns
 the outside word o (the word whose *output* vector u_o scores it). With a symmetric
-window the counts are symmetric, C = C^T.
+window the counts are symmetric, X = X^T.
 """
 
 import math
@@ -35,18 +38,18 @@ WEIGHTINGS = ("dynamic", "uniform")
 
 
 def cooccurrence(sentences_idx, n, window, weighting="dynamic"):
-    """Pair counts #(c, o) of a corpus, one row per centre word c, one column per outside o.
+    """Pair counts X_{c,o} of a corpus, one row per centre word c, one column per outside o.
 
     sentences_idx: list of 1-D int arrays of word indices in 0..n-1 (as from
     ``Vocab.encode``); n: vocabulary size; window: m, the largest distance.
     weighting:
       * "dynamic" (default): a pair at distance j (1 <= j <= m) counts
         (m - j + 1) / m, the probability that word2vec's dynamic window (effective size
-        uniform on 1..m) reaches it. C is then the *expected* number of times
+        uniform on 1..m) reaches it. X is then the *expected* number of times
         :func:`w2vlib.corpus.skipgram_pairs` yields each pair in one epoch.
       * "uniform": every pair within distance m counts 1 (a fixed window).
-    Windows never cross a sentence boundary. Returns C, (n, n) float64, symmetric, with
-    C.sum() = |D| (the expected number of pairs of an epoch for "dynamic").
+    Windows never cross a sentence boundary. Returns X, (n, n) float64, symmetric, with
+    X.sum() = |D| (the expected number of pairs of an epoch for "dynamic").
     """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n: expected a positive integer vocabulary size, got {n!r}")
@@ -86,14 +89,14 @@ def _check_counts_matrix(counts):
 def pmi(counts, context_probs=None):
     """Pointwise mutual information of every (row word c, column word o).
 
-    PMI(c, o) = log( P(c, o) / (P(c) P(o)) ) with P(c, o) = #(c, o) / |D|,
-    P(c) = #(c) / |D| (row sums) and P(o) = #(o) / |D| (column sums), |D| = counts.sum();
-    that is, log( #(c, o) |D| / (#(c) #(o)) ).
+    PMI(c, o) = log( P(c, o) / (P(c) P(o)) ) with P(c, o) = X_{c,o} / |D|,
+    P(c) = X_c / |D| (row sums) and P(o) = X_o / |D| (column sums), |D| = counts.sum();
+    that is, log( X_{c,o} |D| / (X_c X_o) ).
 
     counts: (n_rows, n_cols) non-negative pair counts (from :func:`cooccurrence`).
     context_probs: optional (n_cols,) probabilities to use for P(o) instead of the
       column marginals, e.g. the noise distribution P_n(o) of negative sampling, which
-      makes the result the SGNS optimum log( #(c, o) / (#(c) P_n(o)) ) before the shift.
+      makes the result the SGNS optimum log( X_{c,o} / (X_c P_n(o)) ) before the shift.
     Entries with a zero count are -inf (the pair was never seen). Returns (n_rows,
     n_cols) float64.
     """
@@ -102,7 +105,7 @@ def pmi(counts, context_probs=None):
     row = C.sum(axis=1)
     if context_probs is None:
         colsum = C.sum(axis=0)
-        # log P(o) = log #(o) - log |D|, taken in logs so that tiny counts cannot underflow
+        # log P(o) = log X_o - log |D|, taken in logs so that tiny counts cannot underflow
         log_col = np.log(np.where(colsum > 0, colsum, 1.0)) - np.log(D)
     else:
         col = as_float_array(context_probs, "context_probs", ndim=1)
@@ -116,7 +119,7 @@ def pmi(counts, context_probs=None):
     out = np.full(C.shape, -np.inf)
     seen = C > 0
     r, c = np.nonzero(seen)
-    # log( #(c,o) / (|D| P(c) P(o)) ) = log #(c,o) - log #(c) - log P(o); a seen pair's row is > 0
+    # log( X_co / (|D| P(c) P(o)) ) = log X_co - log X_c - log P(o); a seen pair's row is > 0
     out[seen] = np.log(C[seen]) - np.log(row[r]) - log_col[c]
     return out
 

@@ -400,3 +400,70 @@ def assert_equal_expanded(a, b):
 
 
 __all__ += ["assert_equal_expanded"]
+
+
+def _exact(x):
+    """A count as an exact SymPy number (floats via their shortest decimal form)."""
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.Float):
+        return x
+    return sp.nsimplify(float(x), rational=True)
+
+
+def _glove_weight(x, x_max, alpha):
+    return sp.Min(1, (x / x_max) ** alpha)
+
+
+def glove_pair_model(d=3, x=None, x_max=100, alpha=sp.Rational(3, 4)):
+    """One GloVe term J_ij = f(x) (w_i . w~_j + b_i + b~_j - log x)^2.
+
+    Parameters ``w_i``, ``w_tilde_j`` ((d, 1) columns), ``b_i``, ``b_tilde_j`` ((1, 1)).
+    x: the count X_ij as a number (then f(x) = min(1, (x / x_max)^alpha) is a number
+    and the model can be lambdified), or None for a positive symbol x with the weight
+    left as a symbol f (for derivations). extras: "e" (the residual), "f", "x".
+    Added for chapter 10.
+    """
+    w_i, w_t = vector("w_i", d), vector(r"\tilde{w}_j", d)
+    b_i = sp.Matrix([[sp.Symbol("b_i", real=True)]])
+    b_t = sp.Matrix([[sp.Symbol(r"\tilde{b}_j", real=True)]])
+    if x is None:
+        x, f = sp.Symbol("x", positive=True), sp.Symbol("f", positive=True)
+    else:
+        x = _exact(x)
+        f = _glove_weight(x, _exact(x_max), _exact(alpha))
+    e = (w_i.T * w_t)[0] + b_i[0] + b_t[0] - sp.log(x)
+    return SymbolicModel(f * e**2, {"w_i": w_i, "w_tilde_j": w_t, "b_i": b_i, "b_tilde_j": b_t},
+                         {"e": e, "f": f, "x": x})
+
+
+def glove_model(X, d=2, x_max=100, alpha=sp.Rational(3, 4)):
+    """The whole GloVe objective for a small concrete count matrix X (n_rows, n_cols):
+
+    J = sum over X_ij > 0 of f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2,
+    f(x) = min(1, (x / x_max)^alpha), the counts taken as exact numbers.
+    Parameters ``W`` (n_rows, d), ``W_tilde`` (n_cols, d), ``b`` (n_rows, 1),
+    ``b_tilde`` (n_cols, 1); extras: "E" the matrix of residuals e_ij and "F" the weights
+    f(X_ij), both 0 where X_ij = 0.
+    ``numeric`` takes b and b_tilde as (n,) arrays, like :func:`w2vlib.glove.loss`.
+    Added for chapter 10.
+    """
+    X = sp.Matrix(X).applyfunc(_exact)
+    n_rows, n_cols = X.shape
+    W, W_t = matrix("W", n_rows, d), matrix(r"\tilde{W}", n_cols, d)
+    b, b_t = vector("b", n_rows), vector(r"\tilde{b}", n_cols)
+    x_max, alpha = _exact(x_max), _exact(alpha)
+
+    def residual(i, j):
+        if X[i, j] == 0:
+            return sp.Integer(0)
+        return (W[i, :] * W_t[j, :].T)[0] + b[i] + b_t[j] - sp.log(X[i, j])
+
+    E = sp.Matrix(n_rows, n_cols, residual)
+    F = sp.Matrix(n_rows, n_cols, lambda i, j: 0 if X[i, j] == 0
+                  else _glove_weight(X[i, j], x_max, alpha))
+    loss = sum((F[i, j] * E[i, j] ** 2 for i in range(n_rows) for j in range(n_cols)),
+               sp.Integer(0))
+    return SymbolicModel(loss, {"W": W, "W_tilde": W_t, "b": b, "b_tilde": b_t},
+                         {"E": E, "F": F})
+
+
+__all__ += ["glove_pair_model", "glove_model"]
