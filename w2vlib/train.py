@@ -220,10 +220,19 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
           init_scale=0.5, lr_schedule="batch", callbacks=()):
     """Train word vectors on ``sentences`` (an iterable of lists of str tokens).
 
+    sentences may also be a path to a text file (one sentence per line, tokens
+    separated by whitespace) or a re-iterable that is not a list or tuple (e.g.
+    :class:`w2vlib.stream.LineSentences`): it is then read in chunks each epoch
+    (memory O(n + chunk)) with results identical to the in-memory path; see
+    :mod:`w2vlib.stream`.
+
     model: "sgns" (skip-gram, negative sampling; default), "cbow" (CBOW, negative
       sampling), "softmax" (skip-gram, full softmax: vocabularies up to
       SOFTMAX_MAX_VOCAB = 30,000 words unless ``allow_large_softmax``), "hs" (skip-gram,
-      hierarchical softmax over a Huffman tree).
+      hierarchical softmax over a Huffman tree), "sgns-shared" (skip-gram whose pairs
+      share their negatives across a span of windows, 15 negatives per 16 windows by
+      default, so a step is matrix products: :mod:`w2vlib.fast`; batch_size then counts
+      pairs, rounded to whole spans).
     d: vector size; window: m, the largest window (effective size uniform on 1..m);
     negative: K (negative-sampling models); sample: subsampling threshold tau
       (0 or None: no subsampling) with ``subsample_formula`` (see
@@ -258,6 +267,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
       :class:`EpochEnd` (epoch, words done, loss of the epoch, the current V and U).
     Returns a :class:`Word2Vec`.
     """
+    shared = model == "sgns-shared"        # w2vlib.fast: negatives shared across a window
+    if shared:
+        model = "sgns"
     if model not in MODELS:
         raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
     d = _positive_int(d, "d")
@@ -292,6 +304,16 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         if not callable(cb):
             raise TypeError(f"callbacks: expected callables, got {type(cb).__name__}")
 
+    from . import stream
+    if shared or stream.is_streamed(sentences):      # a path, a re-iterable: read in chunks
+        return stream.train_chunked(
+            sentences, model=model, shared=shared, d=d, window=window, negative=negative,
+            sample=sample, min_count=_check_min_count(min_count), epochs=epochs, lr=lr,
+            min_lr_fraction=min_lr_fraction, batch_size=batch_size, seed=seed, dtype=dtype,
+            progress=progress, vocab=vocab, cbow_update=cbow_update,
+            skipgram_input=skipgram_input, subsample_formula=subsample_formula,
+            allow_large_softmax=allow_large_softmax, init_scale=init_scale,
+            lr_schedule=lr_schedule, callbacks=callbacks)
     sentences = sentences if isinstance(sentences, list) else list(sentences)
     if vocab is None:
         vocab = Vocab.build(sentences, min_count=_check_min_count(min_count))
