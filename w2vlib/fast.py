@@ -64,12 +64,32 @@ def shared_negative_output(H, U_S, T, W=None):
     Returns ``(loss, grad_H, grad_U_S, G)``. Only NumPy's vectorised ufuncs are used,
     with exp(-|Z|) as the one exponential, so nothing overflows.
     """
-    H = np.asarray(H)
-    U_S = np.asarray(U_S)
+    H = chk.as_float_array(H, "H", min_ndim=2, finite=False)
+    U_S = chk.as_float_array(U_S, "U_S", min_ndim=2, finite=False)
     if H.ndim < 2 or U_S.ndim != H.ndim or U_S.shape[:-2] != H.shape[:-2] \
             or U_S.shape[-1] != H.shape[-1]:
         raise ValueError(f"U_S: expected shape {H.shape[:-2] + ('J', H.shape[-1])} to match "
                          f"H {H.shape}, got {U_S.shape}")
+    shape = H.shape[:-1] + U_S.shape[-2:-1]
+    T = chk.check_binary_array(T, "T", shape)
+    if W is not None:
+        W = chk.as_float_array(W, "W")
+        try:
+            W = np.broadcast_to(W, shape)
+        except ValueError:
+            raise ValueError(f"W: expected weights broadcastable to {shape}, got shape "
+                             f"{W.shape}") from None
+        if np.any(W < 0):
+            raise ValueError("W: expected weights >= 0")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = shared_negative_kernel(H, U_S, T, W)
+    chk.check_finite_result(*out[:3], inputs={"H": H, "U_S": U_S})
+    return out
+
+
+def shared_negative_kernel(H, U_S, T, W=None):
+    """:func:`shared_negative_output` without its input checks: the trainer's inner loop
+    (:func:`step_sgns_span` builds its arrays itself and the trainer watches the loss)."""
     Z = np.matmul(H, np.swapaxes(U_S, -1, -2))            # (..., R, J)
     T = np.asarray(T, dtype=Z.dtype)
     A = np.abs(Z)
@@ -235,7 +255,7 @@ def step_sgns_span(ctx, batch, eta):
     T = np.zeros(rows.shape[1], dtype=V.dtype)
     T[:L] = 1.0
     W = span_weights(band.astype(V.dtype), centres, negatives, ctx["negative"])
-    loss, grad_H, grad_U_S, _ = shared_negative_output(H, U_S, T, W)
+    loss, grad_H, grad_U_S, _ = shared_negative_kernel(H, U_S, T, W)
     used = band.any(axis=2)                                     # inputs with a pair
     vptr = np.zeros(used.size + 1, dtype=np.intp)
     np.cumsum(used.ravel(), out=vptr[1:])

@@ -500,7 +500,7 @@ def _step_sgns(ctx, batch, eta):
     rows, mask = _negative_rows(o, negatives)
     h = np.take(V, c, axis=0)                                   # (B, d): v_c
     u = np.take(U, rows, axis=0)                                # (B, K + 1, d): u_o, u_k
-    loss, grad_h, g = objectives.binary_logistic_factored(h, u, ctx["t"][:c.size], mask)
+    loss, grad_h, g = objectives.logistic_kernel(h, u, ctx["t"][:c.size], mask)
     _scatter_outer(U, rows, g, h, eta)                          # u_j -= eta g_j h
     scatter_add(V, c, grad_h, -eta)                             # v_c -= eta dJ/dv_c
     return float(loss.sum())
@@ -523,8 +523,8 @@ def _step_hs(ctx, batch, eta):
     L = int(lengths[o].max())
     nodes = path[o, :L]
     h = V[c]
-    loss, grad_h, g = objectives.binary_logistic_factored(h, U_inner[nodes], target[o, :L],
-                                                           pmask[o, :L])
+    loss, grad_h, g = objectives.logistic_kernel(h, U_inner[nodes], target[o, :L],
+                                                 pmask[o, :L])
     _scatter_outer(U_inner, nodes, g, h, eta)
     scatter_add(V, c, grad_h, -eta)
     return float(loss.sum())
@@ -541,8 +541,8 @@ def _step_cbow(ctx, batch, eta):
     scatter_add(h, np.repeat(np.arange(c.size), C), V[idx])     # sum of the context vectors
     h /= C[:, None].astype(V.dtype)                             # h = mean
     rows, mask = _negative_rows(c, negatives)
-    loss, grad_h, g = objectives.binary_logistic_factored(h, np.take(U, rows, axis=0),
-                                                           ctx["t"][:c.size], mask)
+    loss, grad_h, g = objectives.logistic_kernel(h, np.take(U, rows, axis=0),
+                                                 ctx["t"][:c.size], mask)
     _scatter_outer(U, rows, g, h, eta)
     if ctx["cbow_update"] == "word2vec":
         scale = -eta                                            # full dJ/dh to every v_w
