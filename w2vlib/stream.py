@@ -4,24 +4,24 @@
     result = train("corpus.txt", epochs=5)                 # one sentence per line
     result = train(LineSentences("raw.txt", tokenize=corpus.tokenize))
 
-:func:`w2vlib.train.train` hands a corpus to :func:`train_chunked` when it is a path
-(``str`` or ``os.PathLike``: a UTF-8 text file, one sentence per line, tokens
-separated by whitespace, like gensim's ``LineSentence``) or a *re-iterable* of
-sentences that is not a list or tuple (an object whose ``iter()`` starts a new pass
-each time, such as :class:`LineSentences`), and when the model is "sgns-shared"
-(:mod:`w2vlib.fast`). A one-shot iterator (a generator) is still read into a list,
-since it cannot be read twice.
+:func:`w2vlib.train.train` runs every corpus through :func:`train_chunked`, the one
+training loop of w2vlib: a list or tuple of token lists (encoded once and held), a path
+(``str`` or ``os.PathLike``: a UTF-8 text file, one sentence per line, tokens separated
+by whitespace, like gensim's ``LineSentence``), or a *re-iterable* of sentences (an
+object whose ``iter()`` starts a new pass each time, such as :class:`LineSentences`),
+read again each epoch. A one-shot iterator (a generator) is read into a list, since it
+cannot be read twice.
 
-Peak memory is O(n + chunk): a vocabulary pass counts words (unless a Vocab is given), a
-second pass counts the in-vocabulary tokens T; then each epoch reads
-sentences until it has a chunk of ``_CHUNK_WORDS`` in-vocabulary tokens plus the few
-tokens the last windows need, trains on it and forgets it (a sentence longer than a
-chunk is held whole while it is read).
+For a path or a re-iterable, peak memory is O(n + chunk): a vocabulary pass counts
+words (unless a Vocab is given), a second pass counts the in-vocabulary tokens T; then
+each epoch reads sentences until it has a chunk of ``_CHUNK_WORDS`` in-vocabulary
+tokens plus the few tokens the last windows need, trains on it and forgets it (a
+sentence longer than a chunk is held whole while it is read).
 
-The result is bitwise identical to the in-memory path (same seed, same corpus):
-the chunks are the in-memory trainer's chunks of corpus positions, and NumPy's
-generators give the same numbers whether a stream of draws is taken in one call or
-in pieces, so subsampling, windows and negatives are drawn exactly as in memory.
+A streamed corpus gives bitwise the vectors of the same corpus passed as a list (same
+seed): every epoch is cut into the same chunks of corpus positions, and NumPy's
+generators give the same numbers whether a stream of draws is taken in one call or in
+pieces, so subsampling, windows and negatives are drawn the same either way.
 """
 
 import os
@@ -84,6 +84,11 @@ def _as_source(sentences):
                           f"line), and {os.fspath(sentences)!r} is not a file; pass a list of "
                           f"token lists for text in memory")
         return LineSentences(sentences)
+    if hasattr(sentences, "__next__"):     # a one-shot iterator (a generator): read it once
+        return list(sentences)
+    if not hasattr(sentences, "__iter__"):      # (iter() itself would start a pass)
+        raise TypeError(f"sentences: expected a list of token lists, a path or a "
+                        f"re-iterable, got {type(sentences).__name__}")
     return sentences
 
 
@@ -161,9 +166,10 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                   cbow_update, skipgram_input, subsample_formula, allow_large_softmax=False,
                   init_scale=0.5, lr_schedule="batch", callbacks=(), span=None,
                   shared_negatives=None):
-    """:func:`w2vlib.train.train` on a corpus read in chunks (arguments already checked
-    there; ``shared`` selects :func:`w2vlib.fast.step_sgns_span`). The same checks,
-    schedule, divergence detection and callbacks as the in-memory loop."""
+    """The training loop behind :func:`w2vlib.train.train` (arguments already checked
+    there; ``shared`` selects :func:`w2vlib.fast.step_sgns_span`): chunks of corpus
+    positions, minibatches, the learning-rate schedule, divergence detection and the
+    end-of-epoch callbacks."""
     import math
 
     from . import _checks as chk
