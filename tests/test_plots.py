@@ -413,6 +413,11 @@ def test_plot_quality_draws_every_figure_per_epoch():
     np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_allclose(lines[0].get_ydata(), [1, 0.5, 1 / 3])
     np.testing.assert_allclose(lines[1].get_ydata(), [0.5, 0.5])
+    c = [dict(epoch=e, ws353=0.2, analogy=np.nan if e % 2 else 0.1 * e, random_cosine=0.5,
+              loss=2.0) for e in (1, 2, 3, 4)]                # analogies scored at 2, 4
+    line = plot_quality({"w2vlib": c}).axes[1].get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), [2, 4])
+    np.testing.assert_allclose(line.get_ydata(), [0.2, 0.4])
     with pytest.raises(ValueError, match="histories: expected a non-empty mapping"):
         plot_quality({})
     with pytest.raises(ValueError, match=r"histories\['x'\]: expected records with"):

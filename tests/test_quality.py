@@ -57,3 +57,24 @@ def test_tracker_scores_every_epoch(tmp_path):
     assert last.random_cosine == pytest.approx(quality.random_pair_cosine(r.V, 100))
     assert tracker.history[0].loss > last.loss
     assert "random cos" in tracker.table()
+
+
+def test_tracker_scores_the_analogies_only_at_the_epochs_asked(tmp_path):
+    analogies = tmp_path / "an.txt"
+    analogies.write_text(": topics\ncat dog car road\n")
+    wordsim = tmp_path / "ws.tsv"
+    wordsim.write_text("cat\tdog\t9\ncat\tcar\t1\nroad\twheel\t8\nroad\tpaw\t0.5\n")
+    vocab = Vocab.build(SENTS, min_count=1)
+    pair_loss = quality.PairLoss(SENTS, vocab, n_examples=300, sample=None)
+    files = dict(analogies=analogies, wordsim=wordsim, n_pairs=100)
+    every = quality.Tracker(pair_loss, **files)
+    some = quality.Tracker(pair_loss, **files, analogy_epochs=[2])
+    train.train(SENTS, vocab=vocab, d=16, epochs=3, sample=None, progress=False, seed=1,
+                callbacks=[every, some])
+    got = [q.analogy for q in some.history]
+    assert np.isnan(got[0]) and np.isnan(got[2]) and got[1] == every.history[1].analogy
+    assert [q.ws353 for q in some.history] == [q.ws353 for q in every.history]
+    with pytest.raises(ValueError, match="analogy_epochs: expected epoch numbers"):
+        quality.Tracker(pair_loss, analogy_epochs=[0, 2])
+    with pytest.raises(TypeError, match="analogy_epochs: expected None or a collection"):
+        quality.Tracker(pair_loss, analogy_epochs=3)

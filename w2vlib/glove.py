@@ -42,7 +42,9 @@ What the reference implementation (stanfordnlp/GloVe, ``glove.c``) does, and
   g^2 (so the rate decays slowly: sqrt(G) reaches 2 only after sum g^2 = 3 / eta^2
   = 1200), and the current gradient is not in the denominator;
 * it initialises every vector entry and every bias uniformly in
-  (-0.5, 0.5) / (d + 1) (it divides by the vector size after adding the bias);
+  (-0.5, 0.5) / (d + 1) in the GloVe 1.0 release (it divided by the vector size
+  after adding the bias), which :func:`init_params` follows; glove.c has divided by
+  d instead since 2018;
 * it saves W + W~ as the word vectors (its default ``-model 2``); the paper
   (section 4.2) motivates the sum by the symmetry of X.
 
@@ -202,7 +204,7 @@ class GloVe:
 
 
 def init_params(n_rows, n_cols, d, rng):
-    """glove.c's start: every vector entry and bias uniform in (-0.5, 0.5) / (d + 1).
+    """GloVe 1.0's start: every vector entry and bias uniform in (-0.5, 0.5) / (d + 1).
 
     Returns ``(W, W_tilde, b, b_tilde)``, float64, drawn in that order from ``rng``.
     """

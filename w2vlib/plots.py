@@ -277,8 +277,11 @@ class _Graph:
                          bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none",
                                    alpha=0.85))
 
-    def note(self, xy, text, color="0.2", fontsize=11.5, ha="center"):
-        self.ax.text(*xy, text, ha=ha, va="center", fontsize=fontsize, color=color)
+    def note(self, xy, text, color="0.2", fontsize=11.5, ha="center", opaque=False):
+        # opaque: a white background, so that an arrow crossing the label passes behind
+        box = dict(fc="white", ec="none", alpha=0.9, pad=0.15) if opaque else None
+        self.ax.text(*xy, text, ha=ha, va="center", fontsize=fontsize, color=color,
+                     bbox=box, zorder=4 if opaque else 3)
 
     def legend(self, xy=(0.0, 0.0)):
         self.note(xy, "solid: forward quantity      dashed: backward signal "
@@ -444,7 +447,7 @@ def _graph_hierarchical_softmax(ax):
                 perp = np.array([-d[1], d[0]]) / np.hypot(*d)
                 perp = -perp if perp[1] > 0 else perp       # always below the edge
                 g.note((pa + pb) / 2 + 0.62 * perp, f"$t_{step} = {t}$\n${s}$",
-                       color=_FWD, fontsize=10.5)
+                       color=_FWD, fontsize=10.5, opaque=True)
                 g.note(pa + np.array([1.25, 0.12]), f"$g_{step} = \\sigma(s_{step}) - {t}$",
                        color=_BWD, fontsize=10.5)
     g.node("h", (1.0, 3.3), "$h$\n($v_c$, or the\nCBOW mean)")
@@ -668,7 +671,8 @@ def plot_quality(histories, figsize=(15, 3.4), title=None):
     ``histories`` maps a label (a system) to its per-epoch records: objects with the
     attributes ``epoch, ws353, analogy, random_cosine, loss`` (as
     :class:`w2vlib.quality.EpochQuality`), mappings with those keys, or an object with
-    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). Returns the Figure.
+    a ``history`` list of them (a :class:`w2vlib.quality.Tracker`). A NaN value (a
+    figure not scored at that epoch) is left out of its panel. Returns the Figure.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty mapping label -> per-epoch records")
@@ -690,7 +694,8 @@ def plot_quality(histories, figsize=(15, 3.4), title=None):
     fig, axes = plt.subplots(1, len(QUALITY_PANELS), figsize=figsize)
     for i, (ax, (_, name)) in enumerate(zip(axes, QUALITY_PANELS)):
         for label, rows in table.items():
-            ax.plot(rows[:, 0], rows[:, i + 1], marker="o", ms=3, label=label)
+            shown = np.isfinite(rows[:, i + 1])          # NaN: not scored at that epoch
+            ax.plot(rows[shown, 0], rows[shown, i + 1], marker="o", ms=3, label=label)
         ax.set_xlabel("epoch")
         ax.set_title(name, fontsize=10)
     axes[0].legend()

@@ -5,7 +5,7 @@
                              [--batch-size 1024] [--json PATH]
 
 trains each system on the Wikipedia + Lee corpus (``datasets.wiki_corpus() +
-datasets.lee_corpus()``, 529,881 tokens) for every seed, scores the input vectors V at
+datasets.lee_corpus()``, 529,865 tokens) for every seed, scores the input vectors V at
 the end of every epoch, and prints a table per run and the mean ± sd (over seeds) of
 the last epoch's figures. Defaults are :data:`SHOWCASE`, the settings of chapters 7
 and 8. The four figures of one epoch (:class:`EpochQuality`):
@@ -116,10 +116,27 @@ class PairLoss:
 class Tracker:
     """Scores a system's vectors at the end of every epoch; ``history`` holds one
     :class:`EpochQuality` per epoch. Use an instance as a callback of
-    :func:`w2vlib.train.train`, or :meth:`gensim_callback` for gensim's ``callbacks``."""
+    :func:`w2vlib.train.train`, or :meth:`gensim_callback` for gensim's ``callbacks``.
 
-    def __init__(self, pair_loss, analogies=None, wordsim=None, n_pairs=20_000, pair_seed=1):
+    ``analogy_epochs``: the epochs (numbers from 1) at which the analogies are scored;
+    None (the default) scores them every epoch. At other epochs ``analogy`` is NaN (the
+    analogy test is the slowest of the four figures).
+    """
+
+    def __init__(self, pair_loss, analogies=None, wordsim=None, n_pairs=20_000, pair_seed=1,
+                 analogy_epochs=None):
         from . import datasets
+        if analogy_epochs is not None:
+            try:
+                analogy_epochs = frozenset(analogy_epochs)
+            except TypeError:
+                raise TypeError("analogy_epochs: expected None or a collection of epoch "
+                                f"numbers, got {type(analogy_epochs).__name__}") from None
+            if not all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) and e >= 1
+                       for e in analogy_epochs):
+                raise ValueError("analogy_epochs: expected epoch numbers (integers >= 1), "
+                                 f"got {sorted(analogy_epochs, key=repr)}")
+        self.analogy_epochs = analogy_epochs
         self.pair_loss = pair_loss
         self.analogies = datasets.analogy_path() if analogies is None else analogies
         self.wordsim = datasets.wordsim_path() if wordsim is None else wordsim
@@ -137,9 +154,13 @@ class Tracker:
         else:
             V_ref = V
         kv = KeyedVectors(words, V)
+        if self.analogy_epochs is None or epoch in self.analogy_epochs:
+            analogy = float(kv.evaluate_analogies(self.analogies).accuracy)
+        else:
+            analogy = float("nan")
         q = EpochQuality(epoch=epoch,
                          ws353=float(kv.evaluate_word_pairs(self.wordsim).spearman),
-                         analogy=float(kv.evaluate_analogies(self.analogies).accuracy),
+                         analogy=analogy,
                          random_cosine=random_pair_cosine(V_ref, self.n_pairs, self.pair_seed),
                          loss=self.pair_loss(words, V, U))
         self.history.append(q)

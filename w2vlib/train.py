@@ -50,18 +50,13 @@ Everything is seeded: the same seed, inputs and parameters give bitwise-identica
 vectors (the scatter-add is a sequential loop, so summation order is fixed).
 """
 
-import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _checks as chk
 from . import objectives
-from .corpus import (NegativeSampler, Vocab, _check_min_count, _check_window,
-                     _cbow_from_flat, _window_positions, dynamic_windows, flatten,
-                     keep_probability)
-from .huffman import build_huffman
+from .corpus import (Vocab, _check_min_count, _check_window)
 
 try:  # the compiled loop behind scipy.sparse's CSC-matrix times dense-matrix product
     from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
@@ -220,10 +215,19 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
           init_scale=0.5, lr_schedule="batch", callbacks=()):
     """Train word vectors on ``sentences`` (an iterable of lists of str tokens).
 
+    sentences may also be a path to a text file (one sentence per line, tokens
+    separated by whitespace) or a re-iterable that is not a list or tuple (e.g.
+    :class:`w2vlib.stream.LineSentences`): it is then read in chunks each epoch
+    (memory O(n + chunk)) with results identical to the same corpus as a list; see
+    :mod:`w2vlib.stream`, whose ``train_chunked`` is the training loop for every input.
+
     model: "sgns" (skip-gram, negative sampling; default), "cbow" (CBOW, negative
       sampling), "softmax" (skip-gram, full softmax: vocabularies up to
       SOFTMAX_MAX_VOCAB = 30,000 words unless ``allow_large_softmax``), "hs" (skip-gram,
-      hierarchical softmax over a Huffman tree).
+      hierarchical softmax over a Huffman tree), "sgns-shared" (skip-gram whose pairs
+      share their negatives across a span of windows, 15 negatives per 16 windows by
+      default, so a step is matrix products: :mod:`w2vlib.fast`; batch_size then counts
+      pairs, rounded to whole spans).
     d: vector size; window: m, the largest window (effective size uniform on 1..m);
     negative: K (negative-sampling models); sample: subsampling threshold tau
       (0 or None: no subsampling) with ``subsample_formula`` (see
@@ -258,6 +262,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
       :class:`EpochEnd` (epoch, words done, loss of the epoch, the current V and U).
     Returns a :class:`Word2Vec`.
     """
+    shared = model == "sgns-shared"        # w2vlib.fast: negatives shared across a window
+    if shared:
+        model = "sgns"
     if model not in MODELS:
         raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
     d = _positive_int(d, "d")
@@ -292,136 +299,15 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         if not callable(cb):
             raise TypeError(f"callbacks: expected callables, got {type(cb).__name__}")
 
-    sentences = sentences if isinstance(sentences, list) else list(sentences)
-    if vocab is None:
-        vocab = Vocab.build(sentences, min_count=_check_min_count(min_count))
-    elif not isinstance(vocab, Vocab):
-        raise ValueError(f"vocab: expected a w2vlib.corpus.Vocab, got {type(vocab).__name__}")
-    n = len(vocab)
-    if batch_size is None:
-        batch_size = min(1024, 2 * n)
-    if model == "softmax" and n > SOFTMAX_MAX_VOCAB and not allow_large_softmax:
-        raise ValueError(f"model: full softmax costs O(n d) per example; the vocabulary has "
-                         f"n={n} > {SOFTMAX_MAX_VOCAB} words. Use 'sgns' or 'hs', raise "
-                         f"min_count, or pass allow_large_softmax=True")
-    if n < 2:
-        raise ValueError(f"vocab: expected at least 2 words, got {n} ({vocab.words[:1]}); "
-                         f"with one word there is nothing to tell apart (lower min_count or "
-                         f"use a larger corpus)")
-    batch_size = _check_sizes(model, n, d, window, negative, batch_size, np.dtype(dtype))
-
-    tokens, sid = flatten([vocab.encode(s) for s in sentences])
-    T = tokens.size
-    if T == 0:
-        raise ValueError("sentences: expected at least one in-vocabulary token, got none")
-    tokens = tokens.astype(np.intp)
-    if not np.any(np.bincount(sid) >= 2):
-        raise ValueError("sentences: expected a sentence with at least two in-vocabulary tokens; "
-                         "with none there is no (centre, context) pair to train on")
-
-    seeds = np.random.SeedSequence(seed).spawn(4)
-    rng_init, rng_sub, rng_win, rng_neg = (np.random.default_rng(s) for s in seeds)
-    if model == "hs":
-        V, U = init_vectors(n, d, rng_init, dtype, n_out=n - 1, init_scale=init_scale)
-        tree = build_huffman(vocab.counts)
-        path, code, pmask = tree.padded()
-        lengths = pmask.sum(axis=1)
-        hs = (path, (1 - code).astype(dtype), pmask.astype(dtype), lengths)
-    else:
-        V, U = init_vectors(n, d, rng_init, dtype, init_scale=init_scale)
-        hs = None
-    sampler = NegativeSampler(vocab.counts, 0.75, rng_neg) if model in ("sgns", "cbow") \
-        else None
-    keep = (keep_probability(vocab.counts, sample, subsample_formula)
-            if sample else None)
-
-    total_words = epochs * T
-    history = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=total_words, unit="word", unit_scale=True, desc=f"w2vlib {model}")
-    step = _STEPS[model]
-    ctx = dict(V=V, U=U, hs=hs, cbow_update=cbow_update, t=None)
-    if model in ("sgns", "cbow"):
-        t = np.zeros((batch_size, negative + 1), dtype=dtype)
-        t[:, 0] = 1
-        ctx["t"] = t
-
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        if keep is not None:
-            kpos = np.flatnonzero(rng_sub.random(T) < keep[tokens])
-        else:
-            kpos = np.arange(T)
-        ktok, ksid = tokens[kpos], sid[kpos]
-        eff = dynamic_windows(kpos.size, window, rng_win)
-        done = epoch * T
-        epoch_loss, epoch_examples = 0.0, 0
-        edges = np.append(np.arange(0, T, _CHUNK_WORDS), T)     # chunks of corpus positions
-        bounds = np.searchsorted(kpos, edges)                    # kept positions per chunk
-        for r1, a, b in zip(edges[1:], bounds[:-1], bounds[1:]):
-            if b > a:
-                if model == "cbow":
-                    centres, contexts, cmask, cpos = _cbow_from_flat(ktok, ksid, eff, window,
-                                                                     a, b)
-                    examples = (centres, contexts, cmask)
-                else:
-                    cpos, opos, _ = _window_positions(ksid, eff, window, a, b)
-                    if skipgram_input == "context":             # word2vec.c: v_o predicts c
-                        examples = (ktok[opos], ktok[cpos])
-                    else:                                       # the book: v_c predicts o
-                        examples = (ktok[cpos], ktok[opos])
-                m = examples[0].size
-                if m and sampler is not None:
-                    examples = examples + (sampler.sample((m, negative)),)
-                if m:
-                    where = done + kpos[cpos]                   # words done before each example
-                    loss_sum = 0.0
-                    if lr_schedule == "job":                    # gensim: one rate per job
-                        r0 = (r1 - 1) // _CHUNK_WORDS * _CHUNK_WORDS    # the chunk's start
-                        eta_job = learning_rate(lr, done + r0, total_words, min_lr_fraction)
-                    for i in range(0, m, batch_size):
-                        j = min(i + batch_size, m)
-                        eta = (learning_rate(lr, where[i], total_words, min_lr_fraction)
-                               if lr_schedule == "batch" else eta_job)
-                        try:
-                            with np.errstate(over="ignore", invalid="ignore"):
-                                loss_sum += step(ctx, [e[i:j] for e in examples], eta)
-                        except chk.NonFiniteError:
-                            loss_sum = math.inf
-                        if not math.isfinite(loss_sum):
-                            raise _diverged(epoch, epochs, int(where[i]) - done, T, eta, lr)
-                    history.append((float(done + r1), loss_sum / m))
-                    epoch_loss, epoch_examples = epoch_loss + loss_sum, epoch_examples + m
-            if bar is not None:
-                bar.update(int(done + r1) - bar.n)
-        if not (np.isfinite(V).all() and np.isfinite(U).all()):     # a step can overflow a
-            eta = learning_rate(lr, done + T, total_words, min_lr_fraction)  # vector, not the loss
-            raise _diverged(epoch, epochs, T, T, eta, lr)
-        if callbacks:
-            info = EpochEnd(epoch=epoch + 1, epochs=epochs, words_done=int(done + T),
-                            loss=epoch_loss / epoch_examples if epoch_examples else math.nan,
-                            examples=epoch_examples, V=V, U=U, vocab=vocab,
-                            seconds=time.perf_counter() - t0)
-            for cb in callbacks:
-                cb(info)
-    seconds = time.perf_counter() - t0
-    if bar is not None:
-        bar.close()
-    params = dict(model=model, d=d, window=window, negative=negative, sample=sample,
-                  min_count=min_count, epochs=epochs, lr=lr, min_lr_fraction=min_lr_fraction,
-                  batch_size=batch_size, seed=seed, dtype=np.dtype(dtype).name,
-                  cbow_update=cbow_update, skipgram_input=skipgram_input,
-                  subsample_formula=subsample_formula, init_scale=init_scale,
-                  lr_schedule=lr_schedule)
-    out = Word2Vec(vocab=vocab, V=V, params=params, seconds=seconds,
-                   loss_history=np.array(history, dtype=np.float64).reshape(-1, 2))
-    if model == "hs":
-        out.U_inner = U
-    else:
-        out.U = U
-    return out
+    from . import stream          # one training loop, for a list, a file or any re-iterable
+    return stream.train_chunked(
+        sentences, model=model, shared=shared, d=d, window=window, negative=negative,
+        sample=sample, min_count=_check_min_count(min_count), epochs=epochs, lr=lr,
+        min_lr_fraction=min_lr_fraction, batch_size=batch_size, seed=seed, dtype=dtype,
+        progress=progress, vocab=vocab, cbow_update=cbow_update,
+        skipgram_input=skipgram_input, subsample_formula=subsample_formula,
+        allow_large_softmax=allow_large_softmax, init_scale=init_scale,
+        lr_schedule=lr_schedule, callbacks=callbacks)
 
 
 class TrainingDivergedError(ValueError):
@@ -478,7 +364,7 @@ def _step_sgns(ctx, batch, eta):
     rows, mask = _negative_rows(o, negatives)
     h = np.take(V, c, axis=0)                                   # (B, d): v_c
     u = np.take(U, rows, axis=0)                                # (B, K + 1, d): u_o, u_k
-    loss, grad_h, g = objectives.binary_logistic_factored(h, u, ctx["t"][:c.size], mask)
+    loss, grad_h, g = objectives.logistic_kernel(h, u, ctx["t"][:c.size], mask)
     _scatter_outer(U, rows, g, h, eta)                          # u_j -= eta g_j h
     scatter_add(V, c, grad_h, -eta)                             # v_c -= eta dJ/dv_c
     return float(loss.sum())
@@ -501,8 +387,8 @@ def _step_hs(ctx, batch, eta):
     L = int(lengths[o].max())
     nodes = path[o, :L]
     h = V[c]
-    loss, grad_h, g = objectives.binary_logistic_factored(h, U_inner[nodes], target[o, :L],
-                                                           pmask[o, :L])
+    loss, grad_h, g = objectives.logistic_kernel(h, U_inner[nodes], target[o, :L],
+                                                 pmask[o, :L])
     _scatter_outer(U_inner, nodes, g, h, eta)
     scatter_add(V, c, grad_h, -eta)
     return float(loss.sum())
@@ -519,8 +405,8 @@ def _step_cbow(ctx, batch, eta):
     scatter_add(h, np.repeat(np.arange(c.size), C), V[idx])     # sum of the context vectors
     h /= C[:, None].astype(V.dtype)                             # h = mean
     rows, mask = _negative_rows(c, negatives)
-    loss, grad_h, g = objectives.binary_logistic_factored(h, np.take(U, rows, axis=0),
-                                                           ctx["t"][:c.size], mask)
+    loss, grad_h, g = objectives.logistic_kernel(h, np.take(U, rows, axis=0),
+                                                 ctx["t"][:c.size], mask)
     _scatter_outer(U, rows, g, h, eta)
     if ctx["cbow_update"] == "word2vec":
         scale = -eta                                            # full dJ/dh to every v_w
