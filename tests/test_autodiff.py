@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from w2vlib import ad_objectives as ao
 from w2vlib import autodiff as ad
-from w2vlib import glove
+from w2vlib import fast, glove
 from w2vlib import objectives as ob
 from w2vlib.gradcheck import relative_error
 from w2vlib.huffman import build_huffman
@@ -105,6 +105,23 @@ def test_glove_equals_the_analytic_gradients(n_rows, n_cols, d, seed):
     i, j = np.argwhere(X > 0)[-1]
     args = (W[i], W_tilde[j], b[i], b_tilde[j], X[i, j])
     assert_same(glove.pair_loss(*args), ao.glove_pair_loss(*args))
+
+
+@settings(max_examples=25)
+@given(problems(), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_shared_negatives_equal_the_analytic_gradients(pb, L, seed):
+    rng = np.random.default_rng(seed)
+    V, U, neg, ctx = pb["V"], pb["U"], pb["negatives"], pb["context"]
+    c = min(pb["o"], 3)                              # often among the negatives
+    assert_same(fast.skipgram_shared_negatives(V, ctx, c, neg, U),
+                ao.skipgram_shared_negatives(V, ctx, c, neg, U))
+    n = V.shape[0]
+    centres = rng.integers(0, min(n, 4), size=L)
+    inputs = rng.integers(0, n, size=len(ctx) + L)
+    band = (rng.random((inputs.size, L)) < 0.5).astype(float)
+    for K in (None, 5):
+        assert_same(fast.skipgram_span(V, inputs, centres, band, neg, U, K),
+                    ao.skipgram_span(V, inputs, centres, band, neg, U, K))
 
 
 def test_the_fourth_check_catches_a_wrong_analytic_gradient(rng):

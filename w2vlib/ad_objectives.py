@@ -21,7 +21,8 @@ from . import glove
 
 __all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling",
            "skipgram_nce", "nce_expected_loss", "skipgram_hs",
-           "cbow_softmax", "cbow_neg_sampling", "cbow_hs", "glove_loss", "glove_pair_loss"]
+           "cbow_softmax", "cbow_neg_sampling", "cbow_hs", "glove_loss", "glove_pair_loss",
+           "skipgram_span", "skipgram_shared_negatives"]
 
 
 # --------------------------------------------------------------------------- output layers
@@ -189,3 +190,41 @@ def glove_pair_loss(w_i, w_tilde_j, b_i, b_tilde_j, x, x_max=glove.X_MAX, alpha=
     def J(w_i, w_tilde_j, b_i, b_tilde_j):
         return f * (w_i @ w_tilde_j + b_i + b_tilde_j - log_x) ** 2
     return ad.grad(J, w_i=w_i, w_tilde_j=w_tilde_j, b_i=b_i, b_tilde_j=b_tilde_j)
+
+
+# --------------------------------------------------------------------------- shared negatives
+def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
+    """Negatives shared across a span (:func:`w2vlib.fast.skipgram_span`), written pair by
+    pair: J = sum over pairs (i, j) with band_ij = 1 of -log sigma(u_{c_j} . v_{x_i})
+    - (K / K') sum_{k != c_j} log sigma(-u_k . v_{x_i}), x = inputs, K' = len(negatives)."""
+    U = chk.as_matrix(U, "U")
+    V = chk.as_matrix(V, "V", U.shape[1])
+    inputs = chk.as_indices(inputs, "inputs", V.shape[0], what="input word index")
+    centres = chk.as_indices(centres, "centres", U.shape[0], what="centre word index")
+    k = chk.as_indices(negatives, "negatives", U.shape[0], what="negative sample index")
+    band = chk.as_float_array(band, "band", ndim=2)
+    if band.shape != (inputs.size, centres.size) or np.any((band != 0) & (band != 1)):
+        raise ValueError(f"band: expected a 0/1 matrix of shape ({inputs.size}, "
+                         f"{centres.size}) (inputs x centres), got shape {band.shape}")
+    K = k.size if K is None else chk.positive_int(K, "K")
+    pi, pj = np.nonzero(band)                              # the pairs (input, centre)
+    noise = [(inputs[i], w) for i, j in zip(pi, pj) for w in k if w != centres[j]]
+    ni, nk = (np.array([a for a, _ in noise], dtype=np.intp),
+              np.array([b for _, b in noise], dtype=np.intp))
+
+    def J(V, U):
+        pos = (V[inputs[pi]] * U[centres[pj]]).sum(axis=1)
+        loss = -ad.log_sigmoid(pos).sum()
+        if ni.size:
+            neg = (V[ni] * U[nk]).sum(axis=1)
+            loss = loss - (K / k.size) * ad.log_sigmoid(-neg).sum()
+        return loss
+    return ad.grad(J, V=V, U=U)
+
+
+def skipgram_shared_negatives(V, context, c, negatives, U):
+    """One window with shared negatives (:func:`w2vlib.fast.skipgram_shared_negatives`):
+    J = sum_p [-log sigma(u_c . v_{o_p}) - sum_{k != c} log sigma(-u_k . v_{o_p})]."""
+    context = np.asarray(context)
+    c = chk.as_index(c, "c", np.shape(U)[0])
+    return skipgram_span(V, context, [c], np.ones((context.size, 1)), negatives, U)
