@@ -211,6 +211,8 @@ def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
     noise = [(inputs[i], w) for i, j in zip(pi, pj) for w in k if w != centres[j]]
     ni, nk = (np.array([a for a, _ in noise], dtype=np.intp),
               np.array([b for _, b in noise], dtype=np.intp))
+    if pi.size == 0:                                       # no pairs: J = 0
+        return 0.0, {"V": np.zeros(V.shape), "U": np.zeros(U.shape)}
 
     def J(V, U):
         pos = (V[inputs[pi]] * U[centres[pj]]).sum(axis=1)
