@@ -69,7 +69,7 @@ def test_cooccurrence_symmetric_and_nonnegative(sentences, window, weighting):
 
 @pytest.mark.parametrize("n", [0, -3, 2.5, True, "4", None])
 def test_cooccurrence_bad_n(n):
-    with pytest.raises(ValueError, match="n: expected a positive integer"):
+    with pytest.raises(ValueError, match="n: expected an integer >= 1"):
         pmi.cooccurrence([np.array([0, 1])], n, 2)
 
 

@@ -115,6 +115,20 @@ def as_matrix(x, name, d=None):
     return arr
 
 
+def as_count_matrix(X, name):
+    """A non-empty 2-D float64 matrix of finite counts >= 0 with at least one positive
+    (co-occurrence counts X_{c,o}: chapters 9 and 10)."""
+    X = as_float_array(X, name, ndim=2)
+    if X.size == 0:
+        raise ValueError(f"{name}: expected a non-empty (n, n) count matrix, got shape "
+                         f"{X.shape}")
+    if np.any(X < 0):
+        raise ValueError(f"{name}: expected non-negative counts, found a negative entry")
+    if not np.any(X > 0):
+        raise ValueError(f"{name}: expected at least one positive count, got all zeros")
+    return X.astype(np.float64, copy=False)
+
+
 def as_index(i, name, n):
     """A Python int in range(n); booleans and floats are refused."""
     if isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral):

@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _checks as chk
 from ._checks import as_float_array
 from .train import TrainingDivergedError, scatter_add
 
@@ -83,20 +84,11 @@ def _positive_real(x, name):
 
 
 def _positive_int(x, name):
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {x!r}")
-    return int(x)
+    return chk.positive_int(x, name)
 
 
 def _check_counts(X):
-    X = as_float_array(X, "X", ndim=2)
-    if X.size == 0:
-        raise ValueError(f"X: expected a non-empty (n, n) count matrix, got shape {X.shape}")
-    if np.any(X < 0):
-        raise ValueError("X: expected non-negative co-occurrence counts, found a negative entry")
-    if not np.any(X > 0):
-        raise ValueError("X: expected at least one positive count, got all zeros")
-    return X.astype(np.float64, copy=False)
+    return chk.as_count_matrix(X, "X")
 
 
 def weighting(X, x_max=X_MAX, alpha=ALPHA):

@@ -51,9 +51,7 @@ def cooccurrence(sentences_idx, n, window, weighting="dynamic"):
     Windows never cross a sentence boundary. Returns X, (n, n) float64, symmetric, with
     X.sum() = |D| (the expected number of pairs of an epoch for "dynamic").
     """
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n: expected a positive integer vocabulary size, got {n!r}")
-    n = int(n)
+    n = chk.positive_int(n, "n")
     window = _check_window(window)
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting: expected one of {WEIGHTINGS}, got {weighting!r}")
@@ -76,14 +74,7 @@ def cooccurrence(sentences_idx, n, window, weighting="dynamic"):
 
 
 def _check_counts_matrix(counts):
-    C = as_float_array(counts, "counts", ndim=2)
-    if C.size == 0:
-        raise ValueError(f"counts: expected a non-empty (n, n) matrix, got shape {C.shape}")
-    if np.any(C < 0):
-        raise ValueError("counts: expected non-negative counts, found a negative entry")
-    if not C.sum() > 0:
-        raise ValueError("counts: expected at least one positive count, got all zeros")
-    return C.astype(np.float64, copy=False)
+    return chk.as_count_matrix(counts, "counts")
 
 
 def pmi(counts, context_probs=None):
