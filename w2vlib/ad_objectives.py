@@ -165,7 +165,7 @@ def glove_loss(W, W_tilde, b, b_tilde, X, x_max=glove.X_MAX, alpha=glove.ALPHA):
     """GloVe (:func:`w2vlib.glove.loss`) over the list of non-zero counts (i, j):
     J = sum f(X_ij) e_ij^2, e_ij = w_i . w~_j + b_i + b~_j - log X_ij. A word appears in
     many pairs, so its rows are gathered many times and their gradients add up."""
-    X = glove._check_counts(X)
+    X = chk.as_count_matrix(X, "X")
     W, W_tilde, b, b_tilde = glove._check_params(W, W_tilde, b, b_tilde, X)
     i, j = np.nonzero(X)
     f = glove.weighting(X[i, j], x_max, alpha)
