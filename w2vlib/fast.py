@@ -6,18 +6,18 @@ Memory* (arXiv 1604.04661; Intel's "HogBatch"): give every pair of one window th
 trained against the centre word's output vector), the window of centre c with
 context words o_1..o_P becomes one small matrix problem:
 
-    H   = S V           (P, d)      rows v_{o_1} .. v_{o_P}   (S: 0/1 selection, P x n)
+    H   = S V           (C, d)      rows v_{o_1} .. v_{o_P}   (S: 0/1 selection, C x n)
     U_W = R U           (K + 1, d)  rows u_c, u_{k_1} .. u_{k_K} (R: selection, (K+1) x n)
-    Z   = H U_W^T       (P, K + 1)  Z_{pj} = s_{pj} = u_j . v_{o_p}
+    Z   = H U_W^T       (C, K + 1)  Z_{pj} = s_{pj} = u_j . v_{o_p}
     T   = [1 0 .. 0] in every row   (the centre is the positive unit of every pair)
     J   = - sum_{p,j} log sigma((2 T_pj - 1) Z_pj)
     G   = dJ/dZ = sigma(Z) - T
     dJ/dH = G U_W,   dJ/dU_W = G^T H,   dJ/dV = S^T G U_W,   dJ/dU = R^T G^T H.
 
 J is the sum over the window's pairs of the ordinary SGNS pair objective, each pair
-with the same negatives. Per window the trainer gathers P + K + 1 rows and scatters
-as many, where one-pair-at-a-time SGNS gathers and scatters P (K + 2): with
-K = 5 and P ~ 6 pairs per window, 12 rows against 42 (see :func:`rows_moved`).
+with the same negatives. Per window the trainer gathers C + K + 1 rows and scatters
+as many, where one-pair-at-a-time SGNS gathers and scatters C (K + 2): with
+K = 5 and C ~ 6 pairs per window, 12 rows against 42 (see :func:`rows_moved`).
 A negative equal to the centre word is skipped, as word2vec.c skips it.
 
 Spans. In NumPy one window at a time is not faster than one pair at a time: a
@@ -27,7 +27,7 @@ overhead per window (profiled on the benchmark corpus: they were ~2/3 of the ste
 and training ran at ~0.8x gensim's words/s). The trainer therefore shares K'
 negatives among the pairs of a *span* of L consecutive centres (:func:`spans`): its
 inputs are the L + 2m words around it, its outputs the L centres and the K'
-negatives, Z = H U_S^T is (L + 2m) x (L + K'), and a band B marks which entries are
+negatives, Z = H U_S^T is (L + 2m) x (L + K'), and a band A marks which entries are
 pairs; each noise term of input i counts once per pair of i with weight K / K'
 (:func:`span_weights`, :func:`skipgram_span`). L = 1, K' = K is Ji et al.'s window.
 ``train(..., model="sgns-shared")`` uses ``SHARED`` (L = 16, K' = 15): on the
@@ -178,15 +178,15 @@ def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
 def skipgram_shared_negatives(V, context, c, negatives, U):
     """The shared-negative objective of one window (Ji et al.), with its gradients.
 
-    V: (n, d) input vectors; context: (P,) int, the window's context words o_1..o_P
+    V: (n, d) input vectors; context: (C,) int, the window's context words o_1..o_P
     (their input vectors are the rows of H); c: int, the centre word (the positive
-    output unit of every pair); negatives: (K,) int, k_1..k_K, shared by all P pairs;
+    output unit of every pair); negatives: (K,) int, k_1..k_K, shared by all C pairs;
     U: (n, d) output vectors.
     J = sum_p [ -log sigma(u_c . v_{o_p}) - sum_{k != c} log sigma(-u_k . v_{o_p}) ]
     (a negative equal to c is skipped, as the trainer does). This is
     :func:`skipgram_span` with one centre and every context word paired with it.
-    Returns ``(loss, grads)`` with grads["V"], grads["U"] (n, d), grads["H"] (P, d)
-    = G U_W, grads["U_S"] (K + 1, d) = G^T H, grads["Z"] (P, K + 1) = G.
+    Returns ``(loss, grads)`` with grads["V"], grads["U"] (n, d), grads["H"] (C, d)
+    = G U_W, grads["U_S"] (K + 1, d) = G^T H, grads["Z"] (C, K + 1) = G.
     """
     context = np.asarray(context)
     c = chk.as_index(c, "c", np.shape(U)[0])
@@ -197,8 +197,8 @@ def rows_moved(pairs, K, shared, span=1, window=None):
     """Rows of V and U gathered plus scattered for ``pairs`` (centre, context) pairs.
 
     One pair at a time (``shared=False``): v_o, u_c and K negatives per pair, read and
-    written: 2 P (K + 2). A window's pairs sharing K negatives (``span=1``): its P
-    context rows, u_c and the K negatives: 2 (P + K + 1). A span of L windows
+    written: 2 C (K + 2). A window's pairs sharing K negatives (``span=1``): its C
+    context rows, u_c and the K negatives: 2 (C + K + 1). A span of L windows
     sharing K negatives: its L + 2 window input rows, L centres and K negatives:
     2 (2 L + 2 window + K) for all the span's pairs.
     """
