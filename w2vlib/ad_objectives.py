@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _checks as chk
 from . import autodiff as ad
+from . import fast, objectives
 from . import glove
 
 __all__ = ["skipgram_softmax", "skipgram_softmax_window", "skipgram_neg_sampling",
@@ -129,11 +130,7 @@ def skipgram_hs(v_c, path, code, U_inner):
 
 
 # --------------------------------------------------------------------------- CBOW
-def _cbow(V, context, out_name, out_matrix):
-    out_matrix = chk.as_matrix(out_matrix, out_name)
-    V = chk.as_matrix(V, "V", out_matrix.shape[1])
-    context = chk.as_indices(context, "context", V.shape[0], what="context word index")
-    return V, context, out_matrix
+_cbow = objectives._cbow_inputs
 
 
 def cbow_softmax(V, context, c, U):
@@ -197,16 +194,8 @@ def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
     """Negatives shared across a span (:func:`w2vlib.fast.skipgram_span`), written pair by
     pair: J = sum over pairs (i, j) with band_ij = 1 of -log sigma(u_{c_j} . v_{x_i})
     - (K / K') sum_{k != c_j} log sigma(-u_k . v_{x_i}), x = inputs, K' = len(negatives)."""
-    U = chk.as_matrix(U, "U")
-    V = chk.as_matrix(V, "V", U.shape[1])
-    inputs = chk.as_indices(inputs, "inputs", V.shape[0], what="input word index")
-    centres = chk.as_indices(centres, "centres", U.shape[0], what="centre word index")
-    k = chk.as_indices(negatives, "negatives", U.shape[0], what="negative sample index")
-    band = chk.as_float_array(band, "band", ndim=2)
-    if band.shape != (inputs.size, centres.size) or np.any((band != 0) & (band != 1)):
-        raise ValueError(f"band: expected a 0/1 matrix of shape ({inputs.size}, "
-                         f"{centres.size}) (inputs x centres), got shape {band.shape}")
-    K = k.size if K is None else chk.positive_int(K, "K")
+    V, inputs, centres, band, k, U, K = fast.span_inputs(V, inputs, centres, band,
+                                                         negatives, U, K)
     pi, pj = np.nonzero(band)                              # the pairs (input, centre)
     noise = [(inputs[i], w) for i, j in zip(pi, pj) for w in k if w != centres[j]]
     ni, nk = (np.array([a for a, _ in noise], dtype=np.intp),

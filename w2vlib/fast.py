@@ -152,18 +152,8 @@ def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
     = R^T G^T H (S, R the selection matrices of the input and output rows),
     grads["H"] = G U_S, grads["U_S"] = G^T H, grads["Z"] = G.
     """
-    U = chk.as_matrix(U, "U")
-    V = chk.as_matrix(V, "V", U.shape[1])
-    inputs = chk.as_indices(inputs, "inputs", V.shape[0], what="input word index")
-    centres = chk.as_indices(centres, "centres", U.shape[0], what="centre word index")
-    k = chk.as_indices(negatives, "negatives", U.shape[0], what="negative sample index")
-    band = chk.as_float_array(band, "band", ndim=2)
-    if band.shape != (inputs.size, centres.size) or np.any((band != 0) & (band != 1)):
-        raise ValueError(f"band: expected a 0/1 matrix of shape ({inputs.size}, "
-                         f"{centres.size}) (inputs x centres), got shape {band.shape}")
-    if K is not None and (isinstance(K, bool) or not isinstance(K, (int, np.integer))
-                          or K < 1):
-        raise ValueError(f"K: expected an integer >= 1, got {K!r}")
+    V, inputs, centres, band, k, U, K = span_inputs(V, inputs, centres, band, negatives,
+                                                    U, K)
     rows = np.concatenate([centres, k])
     T = np.concatenate([np.ones(centres.size), np.zeros(k.size)])
     W = span_weights(band, centres, k, K)
@@ -173,6 +163,23 @@ def skipgram_span(V, inputs, centres, band, negatives, U, K=None):
     grad_U = np.zeros_like(U)
     np.add.at(grad_U, rows, grad_U_S)                     # R^T dJ/dU_S
     return float(loss), {"V": grad_V, "U": grad_U, "H": grad_H, "U_S": grad_U_S, "Z": G}
+
+
+def span_inputs(V, inputs, centres, band, negatives, U, K=None):
+    """The arguments of :func:`skipgram_span`, checked: ``(V, inputs, centres, band, k,
+    U, K)`` with K defaulting to the number of negatives (shared with the autodiff form
+    in :mod:`w2vlib.ad_objectives`)."""
+    U = chk.as_matrix(U, "U")
+    V = chk.as_matrix(V, "V", U.shape[1])
+    inputs = chk.as_indices(inputs, "inputs", V.shape[0], what="input word index")
+    centres = chk.as_indices(centres, "centres", U.shape[0], what="centre word index")
+    k = chk.as_indices(negatives, "negatives", U.shape[0], what="negative sample index")
+    band = chk.as_float_array(band, "band", ndim=2)
+    if band.shape != (inputs.size, centres.size) or np.any((band != 0) & (band != 1)):
+        raise ValueError(f"band: expected a 0/1 matrix of shape ({inputs.size}, "
+                         f"{centres.size}) (inputs x centres), got shape {band.shape}")
+    K = k.size if K is None else chk.positive_int(K, "K")
+    return V, inputs, centres, band, k, U, K
 
 
 def skipgram_shared_negatives(V, context, c, negatives, U):
