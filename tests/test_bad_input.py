@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from w2vlib import corpus, datasets, evaluate, functions, huffman, objectives, pmi
+from w2vlib import (corpus, datasets, evaluate, fast, functions, glove, huffman, jacobians,
+                    objectives, pmi, quality)
 from w2vlib._checks import MAX_BYTES
 from w2vlib.train import TrainingDivergedError, train
 
@@ -268,6 +269,23 @@ def _good_calls():
         ("similarity", kv.similarity, dict(w1="a", w2="b")),
         ("similar_by_vector", kv.similar_by_vector, dict(vector=v, topn=2)),
         ("analogy", kv.analogy, dict(a="a", b="b", c="c")),
+        ("skipgram_softmax_window", objectives.skipgram_softmax_window,
+         dict(v_c=v, outside=[1, 3, 1], U=U)),
+        ("shared_negative_output", fast.shared_negative_output,
+         dict(H=V[:3], U_S=U[:2], T=np.array([1.0, 0.0]))),
+        ("skipgram_shared_negatives", fast.skipgram_shared_negatives,
+         dict(V=V, context=[0, 2], c=1, negatives=[3, 4], U=U)),
+        ("skipgram_span", fast.skipgram_span,
+         dict(V=V, inputs=[0, 2, 3], centres=[1], band=np.ones((3, 1)), negatives=[4],
+              U=U)),
+        ("glove.loss", glove.loss,
+         dict(W=V, W_tilde=U, b=v[:1].repeat(5), b_tilde=v[:1].repeat(5),
+              X=np.arange(25.0).reshape(5, 5))),
+        ("glove.weighting", glove.weighting, dict(X=np.arange(25.0).reshape(5, 5))),
+        ("random_pair_cosine", quality.random_pair_cosine, dict(V=V, n_pairs=10)),
+        ("trick_softmax_output", jacobians.trick_softmax_output,
+         dict(h=v, o=1, U=U)),
+        ("softmax_jacobian", jacobians.softmax_jacobian, dict(z=v)),
     ]
 
 

@@ -181,7 +181,7 @@ def check_index_array(idx, name, n):
 
 def check_binary_array(t, name, shape):
     """``t`` broadcast to ``shape`` with only 0 and 1 (targets t_j, or a padding mask)."""
-    arr = np.asarray(t)
+    arr = as_array(t, name)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{name}: expected an array of 0s and 1s, got dtype {arr.dtype}")
     try:

@@ -195,8 +195,10 @@ def skipgram_shared_negatives(V, context, c, negatives, U):
     Returns ``(loss, grads)`` with grads["V"], grads["U"] (n, d), grads["H"] (C, d)
     = G U_W, grads["U_S"] (K + 1, d) = G^T H, grads["Z"] (C, K + 1) = G.
     """
-    context = np.asarray(context)
-    c = chk.as_index(c, "c", np.shape(U)[0])
+    U = chk.as_matrix(U, "U")
+    V = chk.as_matrix(V, "V", U.shape[1])
+    context = chk.as_indices(context, "context", V.shape[0], what="context word index")
+    c = chk.as_index(c, "c", U.shape[0])
     return skipgram_span(V, context, [c], np.ones((context.size, 1)), negatives, U)
 
 

@@ -37,6 +37,8 @@ from dataclasses import asdict, dataclass  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from . import _checks as chk  # noqa: E402
+
 __all__ = ["SHOWCASE", "SYSTEMS", "EpochQuality", "random_pair_cosine", "PairLoss", "Tracker",
            "train_gensim", "run", "main"]
 
@@ -61,12 +63,19 @@ def random_pair_cosine(V, n_pairs=20_000, seed=1):
     The same ``seed`` draws the same pairs of row indices (so two matrices over one
     vocabulary, in one word order, are compared on the same pairs).
     """
-    V = np.asarray(V, dtype=np.float64)
-    if V.ndim != 2 or V.shape[0] < 2:
+    V = chk.as_matrix(V, "V").astype(np.float64, copy=False)
+    if V.shape[0] < 2:
         raise ValueError(f"V: expected a matrix with at least 2 rows, got shape {V.shape}")
-    norms = np.linalg.norm(V, axis=1)
-    if not np.all(norms > 0):
+    n_pairs = chk.positive_int(n_pairs, "n_pairs")
+    chk.check_memory(24 * n_pairs + 16 * n_pairs * V.shape[1], "n_pairs",
+                     f"{n_pairs:,} pairs of rows")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    scale = np.abs(V).max(axis=1, keepdims=True)
+    if not np.all(scale > 0):
         raise ValueError("V: expected rows of nonzero norm (a cosine needs a direction)")
+    V = V / scale                # a cosine ignores each row's scale; this keeps V*V finite
+    norms = np.linalg.norm(V, axis=1)
     rng = np.random.default_rng(seed)
     i = rng.integers(V.shape[0], size=n_pairs)
     j = (i + rng.integers(1, V.shape[0], size=n_pairs)) % V.shape[0]    # j != i
