@@ -120,7 +120,11 @@ class Vocab:
             if isinstance(sentence, str):
                 raise ValueError("sentences: expected an iterable of token lists, got a str "
                                  "among them (tokenize it first)")
-            counter.update(sentence)
+            try:
+                counter.update(sentence)
+            except TypeError:
+                raise TypeError(f"sentences: expected lists of str tokens, sentence {i} is "
+                                f"a {type(sentence).__name__}") from None
         bad = [w for w in counter if not isinstance(w, str) or not w]
         if bad:
             raise ValueError(f"sentences: expected tokens that are non-empty strings, got "

@@ -172,9 +172,14 @@ def pair_loss(w_i, w_tilde_j, b_i, b_tilde_j, x, x_max=X_MAX, alpha=ALPHA):
         raise ValueError(f"x: expected a positive count X_ij (zero counts are not in J), "
                          f"got {float(x)!r}")
     f = weighting(x, x_max, alpha)
-    e = w_i @ w_tilde_j + b_i + b_tilde_j - np.log(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = w_i @ w_tilde_j + b_i + b_tilde_j - np.log(x)
+        J = f * e * e
+    if not np.isfinite(J):
+        raise chk.NonFiniteError("w_i/w_tilde_j/b_i/b_tilde_j: expected values small enough "
+                                 "for the error to stay finite; the loss overflowed")
     r = 2 * f * e
-    return float(f * e * e), {"w_i": r * w_tilde_j, "w_tilde_j": r * w_i,
+    return float(J), {"w_i": r * w_tilde_j, "w_tilde_j": r * w_i,
                               "b_i": np.asarray(r), "b_tilde_j": np.asarray(r)}
 
 
@@ -204,6 +209,9 @@ def init_params(n_rows, n_cols, d, rng):
                          ((n_rows, "n_rows"), (n_cols, "n_cols"), (d, "d")))
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+
+    chk.check_memory(8 * (n_rows + n_cols) * (d + 1), "d",
+                     f"the GloVe parameters ({n_rows:,} + {n_cols:,}) x ({d:,} + 1)")
 
     def draw(*shape):
         return (rng.random(shape) - 0.5) / (d + 1)

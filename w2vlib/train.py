@@ -287,8 +287,10 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
                          f"{skipgram_input!r}")
     if cbow_update not in ("word2vec", "gradient"):
         raise ValueError(f"cbow_update: expected 'word2vec' or 'gradient', got {cbow_update!r}")
-    if sample is not None and sample != 0:
+    if sample is not None and not (isinstance(sample, (int, float)) and sample == 0):
         _positive_float(sample, "sample")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress: expected True or False, got {type(progress).__name__}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
     init_scale = _positive_float(init_scale, "init_scale")
