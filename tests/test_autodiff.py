@@ -13,28 +13,10 @@ from w2vlib import objectives as ob
 from w2vlib.gradcheck import relative_error
 from w2vlib.huffman import build_huffman
 
+from test_objectives import problems  # the same random problems as the analytic tests
+
 TOL = 1e-10          # autodiff against the analytic formulas, float64
 FD_TOL = 1e-6        # VJPs against central differences
-
-
-@st.composite
-def problems(draw, max_n=40, max_d=12, max_k=8, max_c=6):
-    """Random sizes, indices with repeats, and a seeded float64 draw of the vectors."""
-    n = draw(st.integers(2, max_n))
-    d = draw(st.integers(1, max_d))
-    K = draw(st.integers(1, max_k))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    word = st.integers(0, n - 1)
-    return {
-        "V": rng.normal(scale=0.8, size=(n, d)),
-        "U": rng.normal(scale=0.8, size=(n, d)),
-        "v_c": rng.normal(scale=0.8, size=d),
-        "o": draw(word),
-        "negatives": draw(st.lists(st.integers(0, min(n - 1, 3)), min_size=K, max_size=K)),
-        "context": draw(st.lists(word, min_size=1, max_size=max_c)),
-        "tree_word": draw(word),
-        "counts": rng.integers(1, 100, size=n),
-    }
 
 
 def assert_same(analytic, automatic):

@@ -41,14 +41,22 @@ def test_pair_loss_is_the_sgns_loss_in_any_word_order():
     assert pl(vocab.words, V, 0 * U) == pytest.approx(6 * np.log(2))
 
 
-def test_tracker_scores_every_epoch(tmp_path):
+@pytest.fixture
+def small_eval(tmp_path):
+    """A vocabulary of SENTS, its pair loss, and tiny WordSim and analogy files."""
     wordsim = tmp_path / "ws.tsv"
     wordsim.write_text("cat\tdog\t9\ncat\tcar\t1\nroad\twheel\t8\nroad\tpaw\t0.5\n")
     analogies = tmp_path / "an.txt"
     analogies.write_text(": topics\ncat dog car road\n")
     vocab = Vocab.build(SENTS, min_count=1)
-    tracker = quality.Tracker(quality.PairLoss(SENTS, vocab, n_examples=300, sample=None),
-                              analogies=analogies, wordsim=wordsim, n_pairs=100)
+    pair_loss = quality.PairLoss(SENTS, vocab, n_examples=300, sample=None)
+    return vocab, pair_loss, dict(analogies=analogies, wordsim=wordsim, n_pairs=100)
+
+
+def test_tracker_scores_every_epoch(small_eval):
+    vocab, pair_loss, files = small_eval
+    wordsim = files["wordsim"]
+    tracker = quality.Tracker(pair_loss, **files)
     r = train.train(SENTS, vocab=vocab, d=16, epochs=3, sample=None, progress=False,
                     callbacks=[tracker])
     assert [q.epoch for q in tracker.history] == [1, 2, 3]
@@ -59,14 +67,8 @@ def test_tracker_scores_every_epoch(tmp_path):
     assert "random cos" in tracker.table()
 
 
-def test_tracker_scores_the_analogies_only_at_the_epochs_asked(tmp_path):
-    analogies = tmp_path / "an.txt"
-    analogies.write_text(": topics\ncat dog car road\n")
-    wordsim = tmp_path / "ws.tsv"
-    wordsim.write_text("cat\tdog\t9\ncat\tcar\t1\nroad\twheel\t8\nroad\tpaw\t0.5\n")
-    vocab = Vocab.build(SENTS, min_count=1)
-    pair_loss = quality.PairLoss(SENTS, vocab, n_examples=300, sample=None)
-    files = dict(analogies=analogies, wordsim=wordsim, n_pairs=100)
+def test_tracker_scores_the_analogies_only_at_the_epochs_asked(small_eval):
+    vocab, pair_loss, files = small_eval
     every = quality.Tracker(pair_loss, **files)
     some = quality.Tracker(pair_loss, **files, analogy_epochs=[2])
     train.train(SENTS, vocab=vocab, d=16, epochs=3, sample=None, progress=False, seed=1,
