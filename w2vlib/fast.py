@@ -40,7 +40,7 @@ import numpy as np
 
 from . import _checks as chk
 from .corpus import _window_positions
-from .train import scatter_add
+from .train import ROW_CAP, row_rates, scatter_add
 
 __all__ = ["shared_negative_output", "skipgram_shared_negatives", "rows_moved", "SHARED"]
 
@@ -95,12 +95,13 @@ def shared_negative_kernel(H, U_S, T, W=None):
     A = np.abs(Z)
     E = np.negative(A)
     np.exp(E, out=E)                                      # exp(-|Z|) in (0, 1]
-    G = E + 1.0
-    np.reciprocal(G, out=G)                               # sigma(|Z|)
-    G -= 0.5
-    np.copysign(G, Z, out=G)
-    G += 0.5                                              # sigma(Z)
-    G -= T                                                # dJ/dZ before the weights
+    a = E + 1.0
+    np.reciprocal(a, out=a)                               # sigma(|Z|)
+    b = E * a                                             # sigma(-|Z|)
+    # dJ/dZ before the weights: sigma(Z) where T = 0, -sigma(-Z) where T = 1 (no
+    # subtraction 1 - sigma(Z), which rounds to 0 for large Z)
+    G = np.where((Z >= 0) == (T == 0), a, b)
+    G *= 1.0 - 2.0 * T
     nll = np.log1p(E, out=E)                              # log(1 + exp(-|Z|))
     x = (2.0 * T - 1.0) * Z
     np.subtract(A, x, out=x)
@@ -264,13 +265,26 @@ def step_sgns_span(ctx, batch, eta):
     T = np.zeros(rows.shape[1], dtype=V.dtype)
     T[:L] = 1.0
     W = span_weights(band.astype(V.dtype), centres, negatives, ctx["negative"])
-    loss, grad_H, grad_U_S, _ = shared_negative_kernel(H, U_S, T, W)
+    loss, grad_H, grad_U_S, G = shared_negative_kernel(H, U_S, T, W)
     used = band.any(axis=2)                                     # inputs with a pair
     vptr = np.zeros(used.size + 1, dtype=np.intp)
     np.cumsum(used.ravel(), out=vptr[1:])
-    scatter_add(V, inputs[used], grad_H.reshape(-1, d), -eta, indptr=vptr)
     live = np.concatenate([band.any(axis=1), np.ones(negatives.shape, dtype=bool)], axis=1)
     uptr = np.zeros(live.size + 1, dtype=np.intp)
     np.cumsum(live.ravel(), out=uptr[1:])
-    scatter_add(U, rows[live], grad_U_S.reshape(-1, d), -eta, indptr=uptr)
+    if ctx.get("row_rule", "trace") == "sum":
+        rate_v = rate_u = eta
+    else:
+        # the "trace" rule of w2vlib.train.row_rates, with weights: entry (i, j) of a span
+        # adds W_ij sigma'(Z_ij) times ||u_j||^2 to input i's trace and ||h_i||^2 to u_j's
+        with np.errstate(invalid="ignore", divide="ignore"):
+            A = np.abs(np.where(W > 0, G / W, 0.0))             # sigma(Z) or sigma(-Z)
+        curv = W * A * (1.0 - A)
+        cap = ctx.get("row_cap", ROW_CAP)
+        q_v = np.matmul(curv, np.einsum("sjd,sjd->sj", U_S, U_S)[..., None])[..., 0]
+        q_u = np.matmul(np.swapaxes(curv, 1, 2), np.einsum("sid,sid->si", H, H)[..., None])
+        rate_v = row_rates(eta, inputs[used], q_v[used], V.shape[0], cap)
+        rate_u = row_rates(eta, rows[live], q_u[..., 0][live], U.shape[0], cap)
+    scatter_add(V, inputs[used], grad_H.reshape(-1, d), -rate_v, indptr=vptr)
+    scatter_add(U, rows[live], grad_U_S.reshape(-1, d), -rate_u, indptr=uptr)
     return float(loss.sum(dtype=np.float64))

@@ -127,10 +127,14 @@ def logistic_kernel(h, u, t, mask=None):
     e = np.abs(s)
     np.negative(e, out=e)
     np.exp(e, out=e)                                      # e = exp(-|s|) in (0, 1]
-    g = 1.0 + e
-    np.reciprocal(g, out=g)                               # sigma(|s|)
-    np.multiply(e, g, out=g, where=s < 0)                 # sigma(s) = e sigma(|s|) if s < 0
-    g -= t                                                # dJ/ds_j = sigma(s_j) - t_j
+    a = 1.0 + e
+    np.reciprocal(a, out=a)                               # sigma(|s|)
+    b = e * a                                             # sigma(-|s|)
+    # dJ/ds_j = sigma(s_j) - t_j, written sigma(s_j) for t_j = 0 and -sigma(-s_j) for
+    # t_j = 1: a subtraction 1 - sigma(s) would round to exactly 0 once s > ~17 (float32)
+    # or ~37 (float64), where sigma(-s) is still a positive number.
+    g = np.where((s >= 0) == (t == 0), a, b)              # sigma(s) or sigma(-s)
+    g *= 1.0 - 2.0 * t
     # -log sigma(x) = max(-x, 0) + log1p(e^{-|x|}) with x = (2t - 1) s, so -x = (1 - 2t) s
     nterms = 1.0 - 2.0 * t
     nterms *= s

@@ -165,7 +165,7 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                   epochs, lr, min_lr_fraction, batch_size, seed, dtype, progress, vocab,
                   cbow_update, skipgram_input, subsample_formula, allow_large_softmax=False,
                   init_scale=0.5, lr_schedule="batch", callbacks=(), span=None,
-                  shared_negatives=None):
+                  shared_negatives=None, row_rule="trace"):
     """The training loop behind :func:`w2vlib.train.train` (arguments already checked
     there; ``shared`` selects :func:`w2vlib.fast.step_sgns_span`): chunks of corpus
     positions, minibatches, the learning-rate schedule, divergence detection and the
@@ -233,7 +233,8 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
     step = step_sgns_span if shared else tr._STEPS[model]
     span = span or SHARED["span"]
     n_neg = (shared_negatives or SHARED["negatives"] or negative) if shared else negative
-    ctx = dict(V=V, U=U, hs=hs, cbow_update=cbow_update, t=None, negative=negative)
+    ctx = dict(V=V, U=U, hs=hs, cbow_update=cbow_update, t=None, negative=negative,
+               row_rule=row_rule)
     if model in ("sgns", "cbow") and not shared:
         t = np.zeros((batch_size, negative + 1), dtype=dtype)
         t[:, 0] = 1
@@ -311,7 +312,7 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                   batch_size=batch_size, seed=seed, dtype=np.dtype(dtype).name,
                   cbow_update=cbow_update, skipgram_input=skipgram_input,
                   subsample_formula=subsample_formula, init_scale=init_scale,
-                  lr_schedule=lr_schedule)
+                  lr_schedule=lr_schedule, row_rule=row_rule)
     if shared:
         params.update(span=span, shared_negatives=n_neg)
     out = tr.Word2Vec(vocab=vocab, V=V, params=params, seconds=seconds,

@@ -56,6 +56,7 @@ import numpy as np
 
 from . import _checks as chk
 from . import objectives
+from .functions import softmax
 from .corpus import (Vocab, _check_min_count, _check_window)
 
 try:  # the compiled loop behind scipy.sparse's CSC-matrix times dense-matrix product
@@ -141,9 +142,43 @@ def scatter_add(M, idx, X, scale=1.0, indptr=None):
 
 def _scatter_outer(M, rows, g, h, eta):
     """M[rows[b, j]] -= eta * g[b, j] * h[b]: the SGD step grad_u = g h^T, applied
-    without forming the (B, J, d) array (column b of a CSC matrix holds rows[b, :])."""
+    without forming the (B, J, d) array (column b of a CSC matrix holds rows[b, :]).
+    ``eta`` is a number or one rate per entry of ``rows``."""
     B, J = rows.shape
-    scatter_add(M, rows, h, (-eta) * g, indptr=np.arange(0, B * J + 1, J))
+    scatter_add(M, rows, h, (-np.asarray(eta)) * g, indptr=np.arange(0, B * J + 1, J))
+
+
+# --------------------------------------------------------------------------- row rule
+#: How a batched step treats a row that several examples of one batch use (chapter 7):
+#: "trace" (default) gives row r the rate min(eta, cap / tr H_r), where tr H_r is the
+#: trace of the Hessian of the batch's loss in that row alone (the sum over the row's
+#: terms of sigma'(s) times the squared norm of the vector it is scored against); "sum"
+#: applies the plain summed gradient at rate eta, whatever the number of uses.
+ROW_RULES = ("trace", "sum")
+ROW_CAP = 1.0
+
+
+def row_rates(eta, idx, curvature, n_rows, cap=ROW_CAP):
+    """The rate of every entry of ``idx`` under the "trace" rule.
+
+    idx: (m,) row indices (a row may repeat); curvature: (m,) each entry's term
+    sigma'(s) ||x||^2 of the trace; n_rows: rows of the matrix. The trace of row r is
+    c_r = sum of the terms of its entries; its rate is min(eta, cap / c_r), so that
+    rate * lambda_max(H_r) <= rate * c_r <= cap < 2: the row's step is stable for
+    the quadratic model of its loss, however many examples of the batch use it. A row
+    used once with eta * c_r <= cap keeps eta: as the batch shrinks to one pair, the
+    rule is plain SGD wherever plain SGD is itself stable. Returns (m,) float rates.
+    """
+    c = np.bincount(idx, weights=curvature, minlength=n_rows)[idx]
+    return cap / np.maximum(c, cap / eta)
+
+
+def _logistic_curvature(g):
+    """sigma'(s) = sigma(s) sigma(-s) from g = sigma(s) - t (t in {0, 1}): |g| is sigma(s)
+    (t = 0) or sigma(-s) (t = 1), so sigma'(s) = |g| (1 - |g|); masked entries (g = 0)
+    give 0."""
+    a = np.abs(g)
+    return a * (1.0 - a)
 
 
 # --------------------------------------------------------------------------- result
@@ -212,7 +247,7 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
           min_count=5, epochs=5, lr=None, min_lr_fraction=1e-4, batch_size=None, seed=0,
           dtype=np.float32, progress=True, vocab=None, cbow_update="word2vec",
           skipgram_input="context", subsample_formula="word2vec", allow_large_softmax=False,
-          init_scale=0.5, lr_schedule="batch", callbacks=()):
+          init_scale=0.5, lr_schedule="batch", callbacks=(), row_rule="trace"):
     """Train word vectors on ``sentences`` (an iterable of lists of str tokens).
 
     sentences may also be a path to a text file (one sentence per line, tokens
@@ -260,6 +295,12 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
       corpus words and held fixed within it.
     callbacks: callables, each called at the end of every epoch with an
       :class:`EpochEnd` (epoch, words done, loss of the epoch, the current V and U).
+    row_rule: how a step treats a row used by several examples of one batch (chapter
+      7): "trace" (default) caps row r's rate at ROW_CAP / tr H_r, the trace of the
+      Hessian of the batch loss in that row (:func:`row_rates`), so a frequent word's
+      summed update cannot take a step many times too large; "sum" applies the summed
+      gradient at the rate eta, as earlier versions did (it diverges or collapses at
+      large rates on some corpora: chapter 7 shows it).
     Returns a :class:`Word2Vec`.
     """
     shared = model == "sgns-shared"        # w2vlib.fast: negatives shared across a window
@@ -296,6 +337,8 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
     init_scale = _positive_float(init_scale, "init_scale")
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    if row_rule not in ROW_RULES:
+        raise ValueError(f"row_rule: expected one of {ROW_RULES}, got {row_rule!r}")
     callbacks = [callbacks] if callable(callbacks) else list(callbacks or ())
     for cb in callbacks:
         if not callable(cb):
@@ -309,7 +352,7 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         progress=progress, vocab=vocab, cbow_update=cbow_update,
         skipgram_input=skipgram_input, subsample_formula=subsample_formula,
         allow_large_softmax=allow_large_softmax, init_scale=init_scale,
-        lr_schedule=lr_schedule, callbacks=callbacks)
+        lr_schedule=lr_schedule, callbacks=callbacks, row_rule=row_rule)
 
 
 class TrainingDivergedError(ValueError):
@@ -360,6 +403,24 @@ def _negative_rows(positive, negatives):
     return rows, mask
 
 
+def _logistic_step(ctx, V, U, c, rows, h, u, g, grad_h, eta):
+    """Apply one batched step of binary logistic units: v_c -= rate dJ/dv_c for the
+    inputs, u_j -= rate g_j h for the output rows, rate = eta ("sum") or per row
+    (:func:`row_rates`, "trace")."""
+    if ctx.get("row_rule", "trace") == "sum":
+        _scatter_outer(U, rows, g, h, eta)                      # u_j -= eta g_j h
+        scatter_add(V, c, grad_h, -eta)                         # v_c -= eta dJ/dv_c
+        return
+    cap = ctx.get("row_cap", ROW_CAP)
+    w = _logistic_curvature(g)                                  # sigma'(s_bj)
+    uu = np.einsum("bjd,bjd->bj", u, u)
+    rate_v = row_rates(eta, c, (w * uu).sum(axis=1), V.shape[0], cap)
+    hh = np.einsum("bd,bd->b", h, h)
+    rate_u = row_rates(eta, rows.ravel(), (w * hh[:, None]).ravel(), U.shape[0], cap)
+    _scatter_outer(U, rows, g, h, rate_u.reshape(rows.shape))
+    scatter_add(V, c, grad_h, -rate_v)
+
+
 def _step_sgns(ctx, batch, eta):
     c, o, negatives = batch
     V, U = ctx["V"], ctx["U"]
@@ -367,8 +428,7 @@ def _step_sgns(ctx, batch, eta):
     h = np.take(V, c, axis=0)                                   # (B, d): v_c
     u = np.take(U, rows, axis=0)                                # (B, K + 1, d): u_o, u_k
     loss, grad_h, g = objectives.logistic_kernel(h, u, ctx["t"][:c.size], mask)
-    _scatter_outer(U, rows, g, h, eta)                          # u_j -= eta g_j h
-    scatter_add(V, c, grad_h, -eta)                             # v_c -= eta dJ/dv_c
+    _logistic_step(ctx, V, U, c, rows, h, u, g, grad_h, eta)
     return float(loss.sum())
 
 
@@ -377,8 +437,21 @@ def _step_softmax(ctx, batch, eta):
     V, U = ctx["V"], ctx["U"]
     h = V[c]
     loss, grad_h, grad_U = objectives.softmax_output(h, o, U)
-    U -= eta * grad_U
-    scatter_add(V, c, grad_h, -eta)
+    if ctx.get("row_rule", "trace") == "sum":
+        U -= eta * grad_U
+        scatter_add(V, c, grad_h, -eta)
+        return float(loss.sum())
+    cap = ctx.get("row_cap", ROW_CAP)
+    P = softmax(h @ U.T)                                        # (B, n)
+    hh = np.einsum("bd,bd->b", h, h)
+    uu = np.einsum("wd,wd->w", U, U)
+    mean_u = P @ U                                              # sum_w p_bw u_w
+    # input b: the trace of U^T (diag p - p p^T) U = sum_w p_w ||u_w||^2 - ||P U||^2;
+    # row w of U (all B examples use it): sum_b p_bw (1 - p_bw) ||h_b||^2
+    curv_v = P @ uu - np.einsum("bd,bd->b", mean_u, mean_u)
+    curv_u = ((P * (1.0 - P)) * hh[:, None]).sum(axis=0)
+    U -= (cap / np.maximum(curv_u, cap / eta))[:, None].astype(U.dtype) * grad_U
+    scatter_add(V, c, grad_h, -row_rates(eta, c, curv_v, V.shape[0], cap))
     return float(loss.sum())
 
 
@@ -389,10 +462,9 @@ def _step_hs(ctx, batch, eta):
     L = int(lengths[o].max())
     nodes = path[o, :L]
     h = V[c]
-    loss, grad_h, g = objectives.logistic_kernel(h, U_inner[nodes], target[o, :L],
-                                                 pmask[o, :L])
-    _scatter_outer(U_inner, nodes, g, h, eta)
-    scatter_add(V, c, grad_h, -eta)
+    u = U_inner[nodes]
+    loss, grad_h, g = objectives.logistic_kernel(h, u, target[o, :L], pmask[o, :L])
+    _logistic_step(ctx, V, U_inner, c, nodes, h, u, g, grad_h, eta)
     return float(loss.sum())
 
 
@@ -407,14 +479,27 @@ def _step_cbow(ctx, batch, eta):
     scatter_add(h, np.repeat(np.arange(c.size), C), V[idx])     # sum of the context vectors
     h /= C[:, None].astype(V.dtype)                             # h = mean
     rows, mask = _negative_rows(c, negatives)
-    loss, grad_h, g = objectives.logistic_kernel(h, np.take(U, rows, axis=0),
-                                                 ctx["t"][:c.size], mask)
-    _scatter_outer(U, rows, g, h, eta)
-    if ctx["cbow_update"] == "word2vec":
-        scale = -eta                                            # full dJ/dh to every v_w
-    else:
-        scale = np.repeat(-eta / C, C)                          # dJ/dh / C: the true gradient
-    scatter_add(V, idx, grad_h, scale, indptr=indptr)
+    u = np.take(U, rows, axis=0)
+    loss, grad_h, g = objectives.logistic_kernel(h, u, ctx["t"][:c.size], mask)
+    full = ctx["cbow_update"] == "word2vec"                     # full dJ/dh to every v_w
+    if ctx.get("row_rule", "trace") == "sum":
+        _scatter_outer(U, rows, g, h, eta)
+        scale = -eta if full else np.repeat(-eta / C, C)        # dJ/dh / C: the gradient
+        scatter_add(V, idx, grad_h, scale, indptr=indptr)
+        return float(loss.sum())
+    cap = ctx.get("row_cap", ROW_CAP)
+    w = _logistic_curvature(g)
+    hh = np.einsum("bd,bd->b", h, h)
+    rate_u = row_rates(eta, rows.ravel(), (w * hh[:, None]).ravel(), U.shape[0], cap)
+    _scatter_outer(U, rows, g, h, rate_u.reshape(rows.shape))
+    # The C context rows of example b move together: h moves by the applied update
+    # (word2vec) or by 1/C of it (gradient), so each entry counts q_b = sum_j sigma'
+    # ||u_j||^2, divided by C for "gradient".
+    q = (w * np.einsum("bjd,bjd->bj", u, u)).sum(axis=1)
+    q = np.repeat(q if full else q / C, C)
+    rate_v = row_rates(eta, idx, q, V.shape[0], cap)
+    scatter_add(V, idx, grad_h, -(rate_v if full else rate_v / np.repeat(C, C)),
+                indptr=indptr)
     return float(loss.sum())
 
 
