@@ -220,7 +220,7 @@ def batch_softmax_loss(Z, targets):
     if len(targets) != Z.rows:
         raise ValueError(f"targets: expected {Z.rows} words (one per row of Z), got "
                          f"{len(targets)}")
-    return sum(sp.log(sum(sp.exp(Z[b, w]) for w in range(Z.cols))) - Z[b, o]
+    return sum(sp.log(sum(sp.exp(Z[b, w]) for w in range(Z.cols))) - Z[b, int(o)]
                for b, o in enumerate(targets))
 
 
