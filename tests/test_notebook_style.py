@@ -11,6 +11,9 @@ Each rule is stated in the preface ("How the book is tested") or in the brief of
 * every exercise is a Markdown cell ``**Exercise N (title).**`` with a folded solution,
   followed by exactly one code cell tagged ``solution`` and one tagged ``check``, and the
   check ends by printing ``Exercise N ✓``;
+* every exercise heading carries a difficulty mark right after it,
+  ``**Exercise N (title).** ★`` (routine), ``★★`` (a derivation) or ``★★★`` (a proof or
+  an open-ended task); for now only in the chapters of ``DIFFICULTY_CHAPTERS``;
 * a chapter opens with the question it answers and has Summary and Exercises headings;
 * the test harness (nbval, the sanitize file) is explained once, in the preface: no other
   chapter mentions it;
@@ -29,6 +32,10 @@ IDS = [p.stem for p in NOTEBOOKS]
 MAX_LINE = 88
 # Chapters whose subject is a gradient: their displayed gradients go through verify.check.
 GRADIENT_CHAPTERS = {"01", "02", "03", "04", "05", "10", "11", "12"}
+# Chapters whose exercises carry difficulty marks (the others will follow).
+DIFFICULTY_CHAPTERS = {"00", "01", "02", "03", "04", "05", "11"}
+MARKED_EXERCISE = re.compile(r"^\*\*Exercise (\d+) \([^)]+\)\.\*\* (★{1,3})(?=\s)(?!★)",
+                             re.MULTILINE)
 EXERCISE = re.compile(r"^\*\*Exercise (\d+) \(([^)]+)\)\.\*\*", re.MULTILINE)
 DIRECT_CHECK = re.compile(r"\bassert_(?:equal|equal_expanded|index_equal)\s*\(|\.assert_ok\s*\(")
 FIGURE_CALL = re.compile(r"\bplt\.(?:subplots|figure|plot|bar|hist|scatter|imshow)\s*\(")
@@ -121,6 +128,17 @@ def test_no_harness_talk_outside_the_preface(chapter):
     mentions = [(i, m.group(0)) for i, c in enumerate(cells(chapter))
                 for m in re.finditer(r"nbval|sanitiz\w*", source(c), re.I)]
     assert not mentions, f"test-harness talk belongs in the preface: (cell, word) {mentions}"
+
+
+def test_exercises_carry_a_difficulty_mark(notebook):
+    if notebook.stem[:2] not in DIFFICULTY_CHAPTERS:
+        pytest.skip("difficulty marks are not yet required in this chapter")
+    text = [source(c) for c in cells(notebook) if c["cell_type"] == "markdown"]
+    headings = [int(m.group(1)) for t in text for m in EXERCISE.finditer(t)]
+    marked = [int(m.group(1)) for t in text for m in MARKED_EXERCISE.finditer(t)]
+    assert headings and marked == headings, (
+        f"every exercise heading is followed by ★, ★★ or ★★★: exercises {headings}, "
+        f"marked {marked}")
 
 
 def test_opens_with_question_and_ends_with_summary_and_exercises(notebook):

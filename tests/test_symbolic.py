@@ -71,16 +71,52 @@ def test_bad_arguments():
         m.numeric(v_c=np.zeros(3), U=np.zeros((3, 3)))
 
 
-def test_nce_model_is_negative_sampling_at_b_zero():
+def test_nce_model_is_negative_sampling_at_a_zero():
     nce = sy.skipgram_nce_model(4, 3, o=0, negatives=(2, 2, 3))
     neg = sy.skipgram_neg_sampling_model(4, 3, o=0, negatives=(2, 2, 3))
-    b = nce.extras["b"]
-    at_zero = nce.loss.subs({b[w]: 0 for w in range(4)})
+    a = nce.extras["a"]
+    at_zero = nce.loss.subs({a[w]: 0 for w in range(4)})
     assert sy.assert_equal(at_zero, neg.loss)
     with pytest.raises(AssertionError):
         sy.assert_equal(nce.loss, neg.loss)
     with pytest.raises(ValueError, match="numeric: the loss has symbols that are not "
-                                         r"parameters, \['b_0', 'b_2', 'b_3'\]"):
+                                         r"parameters, \['a_0', 'a_2', 'a_3'\]"):
         nce.numeric(v_c=np.zeros(3), U=np.zeros((4, 3)))
     with pytest.raises(ValueError, match="log_kpn: expected 4 values"):
         sy.skipgram_nce_model(4, 3, log_kpn=[0.0, 1.0])
+
+
+def test_batch_models_evaluate_to_the_output_kernels():
+    rng = np.random.default_rng(5)
+    H, U = rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    Z_free = sy.matrix("Z", 3, 4)
+    at = dict(zip(Z_free, (H @ U.T).ravel()))
+    o = [1, 0, 1]
+    loss, _, _ = ob.softmax_output(H, np.array(o), U)
+    J = sy.batch_softmax_loss(Z_free, o)
+    assert abs(float(J.subs(at)) - loss.sum()) < 1e-12
+    P = np.array(sy.batch_softmax_probs(Z_free).subs(at), dtype=float)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.array(sy.gradient(J, Z_free).subs(at), dtype=float),
+                               P - np.eye(4)[o], atol=1e-12)
+    rows = np.array([[1, 3, 3], [0, 2, 3], [1, 0, 2]])
+    T = np.array([[1.0, 0, 0]] * 3)
+    loss, _, g = ob.binary_logistic_factored(H, U[rows], T)
+    J = sy.batch_logistic_loss(Z_free, rows, T)
+    assert abs(float(J.subs(at).rewrite(sp.exp)) - loss.sum()) < 1e-12
+    G = np.array(sy.batch_logistic_errors(Z_free, rows, T).subs(at)
+                 .applyfunc(lambda e: e.rewrite(sp.exp)), dtype=float)
+    assert G[0, 3] == pytest.approx(g[0, 1] + g[0, 2], rel=1e-12)   # a repeat adds
+    assert np.count_nonzero(G[0]) == 2
+    sy.assert_equal_expanded(sy.gradient(J, Z_free), sy.batch_logistic_errors(
+        Z_free, rows, T))
+
+
+def test_batch_models_refuse_mismatched_shapes():
+    Z = sy.matrix("Z", 2, 3)
+    with pytest.raises(ValueError, match="targets: expected 2 words"):
+        sy.batch_softmax_loss(Z, [0])
+    with pytest.raises(ValueError, match=r"rows\[1\]: words \[3\] outside 0..2"):
+        sy.batch_logistic_loss(Z, [[0, 1], [2, 3]], [[1, 0], [1, 0]])
+    with pytest.raises(ValueError, match=r"rows\[0\], targets\[0\]: 2 words but 1"):
+        sy.batch_logistic_errors(Z, [[0, 1], [2]], [[1], [1]])

@@ -370,7 +370,7 @@ def _graph_negative_sampling(ax):
     g.edge("so", "uo", r"$g_o\,v_c$", backward=True, rad=0.6, lxy=(4.75, 5.3))
     g.edge("sk", "uk", r"$g_k\,v_c$", backward=True, rad=0.6, lxy=(3.25, 0.65))
     g.note((8.9, 0.3), r"$\partial J/\partial v_c = g_o u_o + \sum_{k=1}^{K} g_k u_k$"
-           "\n" r"$\partial J/\partial u_j = g_j\,v_c$", color=_BWD)
+           "\n" r"$u_{w_j}$ receives $g_j\,v_c$ (repeats add)", color=_BWD)
     g.legend((-0.2, -0.55))
     ax.set_title("Skip-gram with negative sampling: logistic units, "
                  r"$g_j = \sigma(s_j) - t_j$")

@@ -30,6 +30,10 @@ __all__ = [
     "skipgram_neg_sampling_model",
     "skipgram_nce_model",
     "skipgram_hs_model",
+    "batch_softmax_loss",
+    "batch_softmax_probs",
+    "batch_logistic_loss",
+    "batch_logistic_errors",
     "cbow_softmax_model",
     "cbow_neg_sampling_model",
     "cbow_hs_model",
@@ -184,27 +188,80 @@ def skipgram_neg_sampling_model(n=4, d=3, o=0, negatives=(1, 2)):
 
 
 def skipgram_nce_model(n=4, d=3, o=0, negatives=(1, 2), log_kpn=None):
-    """NCE: J = -log sigma(u_o . v_c - b_o) - sum_k log sigma(-(u_k . v_c - b_k)).
+    """NCE: J = -log sigma(u_o . v_c - a_o) - sum_k log sigma(-(u_k . v_c - a_k)).
 
-    b_w = log(K P_n(w)): by default the symbols b_0..b_{n-1} (extras["b"]), so that
-    the derivation holds for every noise distribution and b = 0 gives
+    a_w = log(K P_n(w)): by default the symbols a_0..a_{n-1} (extras["a"]), so that
+    the derivation holds for every noise distribution and a = 0 gives
     :func:`skipgram_neg_sampling_model`; pass n numbers (or SymPy expressions) as
     ``log_kpn`` to fix them, which :meth:`SymbolicModel.numeric` needs.
     """
     v_c, U = vector("v_c", d), matrix("U", n, d)
     if log_kpn is None:
-        b = sp.Matrix(n, 1, lambda w, _: sp.Symbol(f"b_{w}", real=True))
+        a = sp.Matrix(n, 1, lambda w, _: sp.Symbol(f"a_{w}", real=True))
     else:
         if len(log_kpn) != n:
             raise ValueError(f"log_kpn: expected {n} values (one per word), got "
                              f"{len(log_kpn)}")
-        b = sp.Matrix(n, 1, lambda w, _: sp.sympify(log_kpn[w]))
+        a = sp.Matrix(n, 1, lambda w, _: sp.sympify(log_kpn[w]))
     rows = [o, *negatives]
     scores = [(U[w, :] * v_c)[0] for w in rows]
-    shifted = [s - b[w] for s, w in zip(scores, rows)]
+    shifted = [s - a[w] for s, w in zip(scores, rows)]
     targets = [1] + [0] * len(negatives)
     return SymbolicModel(_logistic_loss(shifted, targets), {"v_c": v_c, "U": U},
-                         {"s": sp.Matrix(scores), "b": b})
+                         {"s": sp.Matrix(scores), "a": a})
+
+
+def batch_softmax_loss(Z, targets):
+    """J = sum_b (log sum_w e^{Z_bw} - Z_{b,o_b}): a minibatch's full-softmax loss.
+
+    ``Z`` is a B x n SymPy matrix of scores (free symbols, or H U^T), ``targets`` the
+    observed words o_1..o_B (chapter 4, section 4.9).
+    """
+    if len(targets) != Z.rows:
+        raise ValueError(f"targets: expected {Z.rows} words (one per row of Z), got "
+                         f"{len(targets)}")
+    return sum(sp.log(sum(sp.exp(Z[b, w]) for w in range(Z.cols))) - Z[b, int(o)]
+               for b, o in enumerate(targets))
+
+
+def batch_softmax_probs(Z):
+    """P, the B x n matrix of the row-wise softmax of the scores ``Z``."""
+    return sp.Matrix(Z.rows, Z.cols, lambda b, w: sp.exp(Z[b, w])
+                     / sum(sp.exp(Z[b, v]) for v in range(Z.cols)))
+
+
+def batch_logistic_loss(Z, rows, targets):
+    """J = -sum_{b,j} log sigma((2 t_bj - 1) Z_{b, w_bj}): a minibatch of logistic units.
+
+    Example b has units j with words ``rows[b][j]`` and targets ``targets[b][j]``
+    (0 or 1); repeated words are separate units, as repeated draws are.
+    """
+    _check_units(Z, rows, targets)
+    return -sum(sp.log(sigma((2 * int(t) - 1) * Z[b, int(w)]))
+                for b in range(Z.rows) for w, t in zip(rows[b], targets[b]))
+
+
+def batch_logistic_errors(Z, rows, targets):
+    """G, the sparse B x n matrix G_bw = sum_{j: w_bj = w} (sigma(Z_bw) - t_bj)."""
+    _check_units(Z, rows, targets)
+    G = sp.zeros(Z.rows, Z.cols)
+    for b in range(Z.rows):
+        for w, t in zip(rows[b], targets[b]):
+            G[b, int(w)] += sigma(Z[b, int(w)]) - int(t)
+    return G
+
+
+def _check_units(Z, rows, targets):
+    if len(rows) != Z.rows or len(targets) != Z.rows:
+        raise ValueError(f"rows, targets: expected {Z.rows} examples (one per row of "
+                         f"Z), got {len(rows)} and {len(targets)}")
+    for b, (r, t) in enumerate(zip(rows, targets)):
+        if len(r) != len(t):
+            raise ValueError(f"rows[{b}], targets[{b}]: {len(r)} words but {len(t)} "
+                             "targets")
+        bad = [int(w) for w in r if not 0 <= int(w) < Z.cols]
+        if bad:
+            raise ValueError(f"rows[{b}]: words {bad} outside 0..{Z.cols - 1}")
 
 
 def skipgram_hs_model(n=4, d=3, path=(2, 0), code=(1, 0)):
