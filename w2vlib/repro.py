@@ -20,7 +20,7 @@ ones in use: a configuration the CPU cannot run (it lacks the instructions) is
 skipped with a note; one that silently ran other kernels fails.
 
 The module also holds the teaching demonstration of chapter 8 (:func:`sum_orders`,
-:func:`sgd_divergence`) and a prototype of a kernel-independent SGNS output kernel
+:func:`epoch_gaps`) and a prototype of a kernel-independent SGNS output kernel
 (:func:`deterministic_logistic_kernel`).
 """
 
@@ -37,8 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CONFIGS", "config_env", "kernels_in_use", "probe", "check", "run_chapters",
-           "sum_orders", "sgd_divergence", "deterministic_logistic_kernel", "using_kernel", "main"]
+__all__ = ["CONFIGS", "config_env", "kernels_in_use", "probe", "check", "check_report",
+           "describe", "run_chapters", "sum_orders", "summed_in_another_order", "epoch_gaps",
+           "deterministic_logistic_kernel", "using_kernel", "main"]
 
 # name -> (OPENBLAS_CORETYPE, NumPy dispatch groups disabled, hardware it needs)
 CONFIGS = {
@@ -68,7 +69,7 @@ def config_env(name, base=None):
     if cfg["coretype"]:
         env["OPENBLAS_CORETYPE"] = cfg["coretype"]
     if cfg["disable"]:
-        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(cfg["disable"])
+        env["NPY_DISABLE_CPU_FEATURES"] = ",".join(cfg["disable"])   # no spaces: env $(...)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
     return env
@@ -150,19 +151,29 @@ def check(name, native=None):
         if "cannot disable" in error or "baseline" in error:
             return "skip", None, f"NumPy refuses {name}'s settings here: {error}"
         return "fail", None, f"the probe failed: {error}"
-    wrong = {lib: core for lib, core in report["openblas"].items()
-             if cfg["coretype"] and core.lower() != cfg["coretype"].lower()}
-    still_on = [f for f in cfg["disable"] if f in report["found"]]
-    if not report["openblas"]:
-        return "fail", report, "no OpenBLAS found: its kernel cannot be checked"
-    if wrong or still_on:
-        return "fail", report, (f"asked for {cfg['coretype']} without {cfg['disable']}, "
-                                f"got OpenBLAS {wrong or 'as asked'}, NumPy groups "
-                                f"{still_on or 'as asked'} still on")
+    problem = check_report(name, report)
+    if problem:
+        return "fail", report, problem
     if name != "native" and (report["openblas"], report["found"]) == \
             (native["openblas"], native["found"]):
         return "skip", report, "the same kernels as native on this CPU (make test runs them)"
     return "run", report, ""
+
+
+def check_report(name, report):
+    """Why a :func:`kernels_in_use` report is not configuration ``name``'s (a silent
+    fallback to other kernels), or "" if it is."""
+    cfg = _config(name)
+    if not report["openblas"]:
+        return "no OpenBLAS found: its kernel cannot be checked"
+    wrong = {lib: core for lib, core in report["openblas"].items()
+             if cfg["coretype"] and core.lower() != cfg["coretype"].lower()}
+    still_on = [f for f in cfg["disable"] if f in report["found"]]
+    if wrong or still_on:
+        return (f"asked for OpenBLAS {cfg['coretype']} without NumPy's {list(cfg['disable'])}, "
+                f"got OpenBLAS {wrong or 'as asked'} and NumPy groups "
+                f"{still_on or 'as asked'} still on")
+    return ""
 
 
 def describe(report):
@@ -252,39 +263,34 @@ def sum_orders(x):
     return {"left to right": left, "8 lanes": lanes(8), "16 lanes": lanes(16)}
 
 
-def sgd_divergence(steps=300, n=50, d=10, lr=0.5, nudge_steps=(0,), seed=0):
-    """Two SGNS-like SGD runs in float32 from one start, on one stream of examples;
-    in the second, one number of V moves by one ulp (its last bit) after each step of
-    ``nudge_steps``, as a sum taken in another order would.
+def summed_in_another_order(h, u, t, mask=None):
+    """:func:`w2vlib.objectives.logistic_kernel` with its dot products summed by
+    ``np.einsum`` instead of BLAS: the same formulas and float32 functions, only the
+    additions of each u_j . h and of sum_j g_j u_j in another order."""
+    return deterministic_logistic_kernel(h, u, t, mask, functions_in_float64=False)
 
-    Returns the largest |difference| of the two embedding matrices after every step:
-    a (steps,) array. (A toy objective: pairs (i, j) pulled together by logistic loss,
-    with a random negative pushed away.)
-    """
-    rng = np.random.default_rng(seed)
-    V0 = (rng.random((n, d), dtype=np.float32) - 0.5) / d
-    U0 = (rng.random((n, d), dtype=np.float32) - 0.5) / d
-    examples = rng.integers(n, size=(steps, 3))              # centre, context, negative
-    eta = np.float32(lr)
-    trajectories = []
-    for nudged in (False, True):
-        V, U = V0.copy(), U0.copy()
-        after = np.empty((steps, n, d), dtype=np.float32)
-        for step, (c, o, k) in enumerate(examples):
-            h = V[c].copy()
-            for j, t in ((o, 1), (k, 0)):
-                g = np.float32(1 / (1 + np.exp(-(U[j] @ h))) - t)
-                V[c] -= eta * g * U[j]
-                U[j] -= eta * g * h
-            if nudged and step in nudge_steps:                 # one ulp of one number,
-                V[c, 0] = np.nextafter(V[c, 0], np.float32(np.inf))   # as another kernel
-            after[step] = V
-        trajectories.append(after)
-    return np.abs(trajectories[0] - trajectories[1]).max(axis=(1, 2))
+
+def epoch_gaps(sentences, kernel_b, epochs=3, **train_kw):
+    """Train twice from one seed, with the trainer's kernel and with ``kernel_b``;
+    returns, per epoch, the largest |difference| of the two V's divided by the largest
+    |entry| of the first: how far a change in the last bits has grown."""
+    from . import train as tr
+    kept = {}
+
+    def keep(name):
+        def callback(info):
+            kept.setdefault(name, []).append(info.V.copy())
+        return callback
+
+    tr.train(sentences, epochs=epochs, progress=False, callbacks=[keep("a")], **train_kw)
+    with using_kernel(kernel_b):
+        tr.train(sentences, epochs=epochs, progress=False, callbacks=[keep("b")], **train_kw)
+    return np.array([np.abs(a.astype(np.float64) - b).max() / np.abs(a).max()
+                     for a, b in zip(kept["a"], kept["b"])])
 
 
 # ------------------------------------------------------------- a deterministic kernel
-def deterministic_logistic_kernel(h, u, t, mask=None):
+def deterministic_logistic_kernel(h, u, t, mask=None, functions_in_float64=True):
     """:func:`w2vlib.objectives.logistic_kernel` computed the same on every CPU.
 
     The same arithmetic, with the three kernel-dependent steps replaced: the scores
@@ -295,9 +301,9 @@ def deterministic_logistic_kernel(h, u, t, mask=None):
     """
     s = np.einsum("...jd,...d->...j", u, h)               # (..., J) scores, no BLAS
     t = np.asarray(t, dtype=s.dtype)
-    a = np.abs(s, dtype=np.float64)
-    e64 = np.exp(-a)                                      # exp(-|s|) in float64
-    e = e64.astype(s.dtype)
+    wide = np.float64 if functions_in_float64 else s.dtype
+    e_wide = np.exp(-np.abs(s, dtype=wide))               # exp(-|s|), in float64
+    e = e_wide.astype(s.dtype)
     g = 1.0 + e
     np.reciprocal(g, out=g)                               # sigma(|s|): IEEE division
     np.multiply(e, g, out=g, where=s < 0)                 # sigma(s) = e sigma(|s|) if s < 0
@@ -305,7 +311,7 @@ def deterministic_logistic_kernel(h, u, t, mask=None):
     nterms = 1.0 - 2.0 * t
     nterms *= s
     np.maximum(nterms, 0.0, out=nterms)
-    nterms += np.log1p(e64).astype(s.dtype)
+    nterms += np.log1p(e_wide).astype(s.dtype)
     if mask is not None:
         mask = np.asarray(mask, dtype=s.dtype)
         g *= mask
@@ -362,7 +368,7 @@ def main(argv=None):
             p.error(f"config: expected one of {list(CONFIGS)}, got {name!r}")
     if args.command == "env":
         cfg = config_env(args.config, base={})
-        print(" ".join(f'{k}="{v}"' for k, v in cfg.items()))
+        print(" ".join(f"{k}={v}" for k, v in cfg.items()))
         return 0
     if args.command == "report":
         native = probe("native")[0]
