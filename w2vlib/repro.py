@@ -39,7 +39,8 @@ import numpy as np
 
 __all__ = ["CONFIGS", "config_env", "kernels_in_use", "probe", "check", "check_report",
            "describe", "run_chapters", "sum_orders", "summed_in_another_order", "epoch_gaps",
-           "deterministic_logistic_kernel", "using_kernel", "main"]
+           "deterministic_logistic_kernel", "deterministic_scores",
+           "deterministic_step_sgns", "using_kernel", "using_step", "main"]
 
 # name -> (OPENBLAS_CORETYPE, NumPy dispatch groups disabled, hardware it needs)
 CONFIGS = {
@@ -319,6 +320,67 @@ def deterministic_logistic_kernel(h, u, t, mask=None, functions_in_float64=True)
     loss = nterms.sum(axis=-1)
     grad_h = np.einsum("...j,...jd->...d", g, u)          # sum_j g_j u_j, no BLAS
     return loss, grad_h, g
+
+
+def deterministic_scores(h, u, t, mask=None):
+    """The scores' part of :func:`deterministic_logistic_kernel`: (loss, g), without
+    dJ/dh (:func:`deterministic_step_sgns` scatters the g_j u_j into V instead)."""
+    s = np.einsum("...jd,...d->...j", u, h)               # (..., J) scores, no BLAS
+    t = np.asarray(t, dtype=s.dtype)
+    e_wide = np.exp(-np.abs(s, dtype=np.float64))          # exp(-|s|) in float64
+    e = e_wide.astype(s.dtype)
+    g = 1.0 + e
+    np.reciprocal(g, out=g)
+    np.multiply(e, g, out=g, where=s < 0)
+    g -= t
+    nterms = 1.0 - 2.0 * t
+    nterms *= s
+    np.maximum(nterms, 0.0, out=nterms)
+    nterms += np.log1p(e_wide).astype(s.dtype)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=s.dtype)
+        g *= mask
+        nterms *= mask
+    return nterms.sum(axis=-1), g
+
+
+def deterministic_step_sgns(ctx, batch, eta):
+    """``train._step_sgns`` computed the same on every x86-64 CPU (a drop-in prototype).
+
+    As the trainer's step, with: scores by ``np.einsum`` (one fixed order, no BLAS),
+    exp/log1p in float64 rounded to float32, and dJ/dv_c = sum_j g_j u_j never formed:
+    the J terms -eta g_j u_j are scattered into V's rows by the same compiled loop that
+    updates U (in the order j = 0..K, the same everywhere). One SGD step is the same
+    update as the trainer's, in another rounding.
+    """
+    from .train import _negative_rows, _scatter_outer, scatter_add
+    c, o, negatives = batch
+    V, U = ctx["V"], ctx["U"]
+    rows, mask = _negative_rows(o, negatives)
+    h = np.take(V, c, axis=0)                                   # (B, d): v_c
+    u = np.take(U, rows, axis=0)                                # (B, K + 1, d): u_o, u_k
+    loss, g = deterministic_scores(h, u, ctx["t"][:c.size], mask)
+    _scatter_outer(U, rows, g, h, eta)                          # u_j -= eta g_j h
+    scatter_add(V, np.repeat(c, rows.shape[1]), u, (-eta) * g)  # v_c -= eta g_j u_j, j = 0..K
+    return float(loss.sum())
+
+
+class using_step:
+    """``with using_step(fn):`` the trainer's SGNS step is ``fn`` inside the block."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __enter__(self):
+        from . import train
+        self.saved = train._STEPS["sgns"]
+        train._STEPS["sgns"] = self.fn
+        return self
+
+    def __exit__(self, *exc):
+        from . import train
+        train._STEPS["sgns"] = self.saved
+        return False
 
 
 class using_kernel:
