@@ -138,13 +138,32 @@ def test_float_sums_depend_on_their_order():
     assert repro.sum_orders([1e8, 1, -1e8])["left to right"] == 0   # 1 is lost
 
 
-def test_sgd_divergence_starts_at_one_ulp():
-    gap = repro.sgd_divergence(steps=50, nudge_steps=(0,))
-    assert gap[0] > 0 and gap[0] <= np.spacing(np.float32(1.0))    # one last bit
-    assert np.all(repro.sgd_divergence(steps=20, nudge_steps=()) == 0)
+def test_one_ulp_in_one_number_changes_the_trained_vectors():
+    det = repro.deterministic_step_sgns
+    kw = dict(d=16, min_count=1, sample=None, batch_size=64, seed=3)
+    same = repro.epoch_gaps(SENTS, det, det, epochs=2, **kw)
+    assert np.all(same == 0)                       # the same step twice: bit for bit
+    gap = repro.epoch_gaps(SENTS, repro.one_ulp_later(det), det, epochs=2, **kw)
+    assert np.all(gap > 0) and gap[0] < 1e-3       # the last bit has spread, and grows
+    assert train._STEPS["sgns"] is train._step_sgns          # the step is restored
 
 
 # ------------------------------------------------------------ the deterministic kernel
+def test_deterministic_step_is_the_trainers_step_in_another_rounding(rng):
+    """One step of each from the same state: the same update to float32 rounding."""
+    n, d, B, K = 40, 8, 32, 5
+    ctx = dict(V=rng.normal(size=(n, d)).astype(np.float32),
+               U=rng.normal(size=(n, d)).astype(np.float32) * 0.1,
+               t=np.tile(np.array([1] + [0] * K, dtype=np.float32), (B, 1)))
+    batch = (rng.integers(n, size=B), rng.integers(n, size=B), rng.integers(n, size=(B, K)))
+    other = {k: v.copy() for k, v in ctx.items()}
+    loss = train._step_sgns(ctx, batch, 0.05)
+    loss_det = repro.deterministic_step_sgns(other, batch, 0.05)
+    assert loss_det == pytest.approx(loss, rel=1e-5)
+    for key in ("V", "U"):
+        np.testing.assert_allclose(other[key], ctx[key], rtol=1e-5, atol=1e-6)
+
+
 def test_deterministic_kernel_computes_the_logistic_kernel(rng):
     h = rng.normal(size=(64, 8))
     u = rng.normal(size=(64, 6, 8))
@@ -162,7 +181,7 @@ _TRAIN_HASH = """
 import hashlib, numpy as np
 from w2vlib import repro, train
 from tests.test_train import SENTS
-with repro.using_kernel(repro.deterministic_logistic_kernel):
+with repro.using_step(repro.deterministic_step_sgns):
     r = train.train(SENTS, d=16, epochs=2, progress=False, min_count=1, sample=None,
                     batch_size=64, seed=3)
 print(hashlib.sha1(r.V.tobytes() + r.U.tobytes() + r.loss_history.tobytes()).hexdigest())
@@ -178,10 +197,9 @@ def test_deterministic_training_is_bitwise_the_same_in_every_configuration(nativ
         hashes[config] = p.stdout.split()[-1]
     assert len(set(hashes.values())) == 1, hashes
     # and in this process, the same as with the kernel swapped back afterwards
-    saved = objectives.logistic_kernel
-    with repro.using_kernel(repro.deterministic_logistic_kernel):
+    with repro.using_step(repro.deterministic_step_sgns):
         r = train.train(SENTS, d=16, epochs=2, progress=False, min_count=1, sample=None,
                         batch_size=64, seed=3)
-    assert objectives.logistic_kernel is saved
+    assert train._STEPS["sgns"] is train._step_sgns
     here = hashlib.sha1(r.V.tobytes() + r.U.tobytes() + r.loss_history.tobytes()).hexdigest()
     assert here == hashes["native"]

@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["CONFIGS", "config_env", "kernels_in_use", "probe", "check", "check_report",
-           "describe", "run_chapters", "sum_orders", "summed_in_another_order", "epoch_gaps",
+           "describe", "run_chapters", "sum_orders", "summed_in_another_order", "one_ulp_later",
+           "epoch_gaps",
            "deterministic_logistic_kernel", "deterministic_scores",
            "deterministic_step_sgns", "using_kernel", "using_step", "main"]
 
@@ -271,21 +272,34 @@ def summed_in_another_order(h, u, t, mask=None):
     return deterministic_logistic_kernel(h, u, t, mask, functions_in_float64=False)
 
 
-def epoch_gaps(sentences, kernel_b, epochs=3, **train_kw):
-    """Train twice from one seed, with the trainer's kernel and with ``kernel_b``;
-    returns, per epoch, the largest |difference| of the two V's divided by the largest
-    |entry| of the first: how far a change in the last bits has grown."""
+def one_ulp_later(step, call=1):
+    """An SGNS step that is ``step``, except that after its ``call``-th minibatch
+    (counted from 0) one number of V, the first coordinate of the batch's first centre
+    word, moves up by one ulp: the last-bit difference another kernel would make."""
+    calls = [0]
+
+    def nudged(ctx, batch, eta):
+        loss = step(ctx, batch, eta)
+        if calls[0] == call:
+            V, c = ctx["V"], int(batch[0][0])
+            V[c, 0] = np.nextafter(V[c, 0], V.dtype.type(np.inf))
+        calls[0] += 1
+        return loss
+
+    return nudged
+
+
+def epoch_gaps(sentences, step_b, step_a=None, epochs=2, **train_kw):
+    """Train SGNS twice from one seed, with ``step_a`` (None: the trainer's own step)
+    and ``step_b``; returns, per epoch, the largest |difference| of the two V's over
+    the largest |entry| of the first V: how far a difference has grown."""
     from . import train as tr
-    kept = {}
-
-    def keep(name):
-        def callback(info):
-            kept.setdefault(name, []).append(info.V.copy())
-        return callback
-
-    tr.train(sentences, epochs=epochs, progress=False, callbacks=[keep("a")], **train_kw)
-    with using_kernel(kernel_b):
-        tr.train(sentences, epochs=epochs, progress=False, callbacks=[keep("b")], **train_kw)
+    kept = {"a": [], "b": []}
+    for name, step in (("a", step_a), ("b", step_b)):
+        with using_step(step or tr._STEPS["sgns"]):
+            tr.train(sentences, model="sgns", epochs=epochs, progress=False,
+                     callbacks=[lambda info, name=name: kept[name].append(info.V.copy())],
+                     **train_kw)
     return np.array([np.abs(a.astype(np.float64) - b).max() / np.abs(a).max()
                      for a, b in zip(kept["a"], kept["b"])])
 
