@@ -5,7 +5,8 @@
 # Also: make html (HTML edition from the stored outputs), make student (the student edition:
 # notebooks without solutions in _build/student, and its website in _build/student-html),
 # make grade SUBMISSIONS=DIR (grade a class's notebooks), make lint, make outputs
-# (maintainers). The website's configuration is committed in book/.
+# (maintainers), make test-kernels (the chapters with AVX2- and SSE-level float kernels).
+# The website's configuration is committed in book/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

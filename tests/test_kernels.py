@@ -144,7 +144,10 @@ def test_one_ulp_in_one_number_changes_the_trained_vectors():
     same = repro.epoch_gaps(SENTS, det, det, epochs=2, **kw)
     assert np.all(same == 0)                       # the same step twice: bit for bit
     gap = repro.epoch_gaps(SENTS, repro.one_ulp_later(det), det, epochs=2, **kw)
-    assert np.all(gap > 0) and gap[0] < 1e-3       # the last bit has spread, and grows
+    assert gap.shape == (2,) and np.all(gap > 0) and gap[0] < 1e-3   # the last bits spread
+    first = repro.epoch_gaps(SENTS, repro.one_ulp_later(det), det, epochs=2, stop_after=1,
+                             **kw)
+    assert list(first) == [gap[0]]                 # the first of 2 epochs, then stopped
     assert train._STEPS["sgns"] is train._step_sgns          # the step is restored
 
 

@@ -274,14 +274,15 @@ def summed_in_another_order(h, u, t, mask=None):
 
 def one_ulp_later(step, call=1):
     """An SGNS step that is ``step``, except that after its ``call``-th minibatch
-    (counted from 0) one number of V, the first coordinate of the batch's first centre
-    word, moves up by one ulp: the last-bit difference another kernel would make."""
+    (counted from 0) the first coordinate of each of the batch's centre words moves up
+    by one ulp: last-bit differences like those another kernel makes (a few hundred
+    of the 6,144 scores of a minibatch, in the measurements of w2vlib/repro.py)."""
     calls = [0]
 
     def nudged(ctx, batch, eta):
         loss = step(ctx, batch, eta)
         if calls[0] == call:
-            V, c = ctx["V"], int(batch[0][0])
+            V, c = ctx["V"], np.unique(batch[0])
             V[c, 0] = np.nextafter(V[c, 0], V.dtype.type(np.inf))
         calls[0] += 1
         return loss
@@ -289,17 +290,34 @@ def one_ulp_later(step, call=1):
     return nudged
 
 
-def epoch_gaps(sentences, step_b, step_a=None, epochs=2, **train_kw):
+class _Stop(Exception):
+    pass
+
+
+def epoch_gaps(sentences, step_b, step_a=None, epochs=2, stop_after=None, **train_kw):
     """Train SGNS twice from one seed, with ``step_a`` (None: the trainer's own step)
-    and ``step_b``; returns, per epoch, the largest |difference| of the two V's over
-    the largest |entry| of the first V: how far a difference has grown."""
+    and ``step_b``, for ``epochs`` epochs (the learning-rate schedule's length), or
+    only the first ``stop_after`` of them; returns, per epoch trained, the largest
+    |difference| of the two V's over the largest |entry| of the first V: how far a
+    difference has grown."""
     from . import train as tr
     kept = {"a": [], "b": []}
+    last = epochs if stop_after is None else min(stop_after, epochs)
+
+    def keep(name):
+        def callback(info):
+            kept[name].append(info.V.copy())
+            if info.epoch >= last and last < epochs:
+                raise _Stop
+        return callback
+
     for name, step in (("a", step_a), ("b", step_b)):
         with using_step(step or tr._STEPS["sgns"]):
-            tr.train(sentences, model="sgns", epochs=epochs, progress=False,
-                     callbacks=[lambda info, name=name: kept[name].append(info.V.copy())],
-                     **train_kw)
+            try:
+                tr.train(sentences, model="sgns", epochs=epochs, progress=False,
+                         callbacks=[keep(name)], **train_kw)
+            except _Stop:
+                pass
     return np.array([np.abs(a.astype(np.float64) - b).max() / np.abs(a).max()
                      for a, b in zip(kept["a"], kept["b"])])
 
