@@ -78,7 +78,9 @@ def config_env(name, base=None):
 
 
 def _openblas_corenames():
-    """{library file: OpenBLAS core name} for NumPy's and SciPy's bundled OpenBLAS."""
+    """{library file: OpenBLAS core name} for NumPy's and SciPy's bundled OpenBLAS,
+    asked through ctypes (``scipy_openblas_get_corename64_``: what threadpoolctl's
+    ``architecture`` reports, without needing threadpoolctl)."""
     import importlib.util
     names = {}
     for pkg in ("numpy", "scipy"):
@@ -95,15 +97,7 @@ def _openblas_corenames():
                     fn.restype = ctypes.c_char_p
                     names[f"{pkg}: {Path(so).name}"] = fn().decode()
                     break
-    if not names:                                 # another BLAS: ask threadpoolctl
-        try:
-            from threadpoolctl import threadpool_info
-        except ImportError:
-            return names
-        for info in threadpool_info():
-            if info.get("internal_api") == "openblas":
-                names[info["filepath"]] = info.get("architecture")
-    return names
+    return names              # empty for another BLAS (a conda MKL build): not checkable
 
 
 def kernels_in_use():
