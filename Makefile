@@ -5,7 +5,8 @@
 # Also: make html (HTML edition from the stored outputs), make student (the student edition:
 # notebooks without solutions in _build/student, and its website in _build/student-html),
 # make grade SUBMISSIONS=DIR (grade a class's notebooks), make lint, make outputs
-# (maintainers). The website's configuration is committed in book/.
+# (maintainers), make test-kernels (the chapters with AVX2- and SSE-level float kernels).
+# The website's configuration is committed in book/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,7 +20,8 @@ export MKL_NUM_THREADS := 1
 EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute \
 	--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
 
-.PHONY: setup book html student grade lint test unit nbval outputs lab bench clean
+.PHONY: setup book html student grade lint test unit nbval outputs lab bench clean \
+	test-kernels
 
 setup: $(STAMP)
 
@@ -55,6 +57,14 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+# The chapters as other machines run them: strict nbval once per floating-point kernel
+# configuration (OpenBLAS core and NumPy SIMD level held to AVX2, then to SSE), after
+# checking that the kernels asked for are in use. A level above this CPU's is skipped.
+# KERNELS="haswell nehalem native" picks the configurations (see w2vlib/repro.py).
+KERNELS ?= haswell nehalem
+test-kernels: setup
+	$(BIN)/python -m w2vlib.repro test $(KERNELS)
 
 unit: setup
 	$(BIN)/python -m pytest tests

@@ -80,3 +80,112 @@ def test_tracker_scores_the_analogies_only_at_the_epochs_asked(small_eval):
         quality.Tracker(pair_loss, analogy_epochs=[0, 2])
     with pytest.raises(TypeError, match="analogy_epochs: expected None or a collection"):
         quality.Tracker(pair_loss, analogy_epochs=3)
+
+
+# ------------------------------------------------------------ the kept artifact, bounds
+def _artifact(ws353_by_run, configs=("native", "haswell")):
+    """A synthetic artifact: one w2vlib run per (config, seed) with the given last-epoch
+    WS353 values (in order), two epochs each, and final scores."""
+    runs, it = [], iter(ws353_by_run)
+    for config in configs:
+        for seed in range(len(ws353_by_run) // len(configs)):
+            rho = next(it)
+            runs.append(dict(config=config, system="w2vlib", seed=seed, cpu_seconds=1.0,
+                             history=[dict(epoch=1, ws353=0.1, analogy=float("nan"),
+                                           random_cosine=0.5, loss=3.0),
+                                      dict(epoch=2, ws353=rho, analogy=0.03,
+                                           random_cosine=0.2, loss=2.0)],
+                             final=dict(ws353_gensim=rho, analogy_3cosmul=0.02,
+                                        epoch_mean_loss=[3.1, 2.1])))
+    return dict(command="python -m w2vlib.quality ...", runs=runs)
+
+
+def test_bounds_are_mean_plus_minus_k_sd_pooled_over_seeds_and_configs(tmp_path):
+    rhos = [0.50, 0.52, 0.47, 0.55, 0.49, 0.51]
+    art = _artifact(rhos)
+    mean, sd = np.mean(rhos), np.std(rhos, ddof=1)
+    assert quality.bounds(art, "w2vlib", "ws353") == pytest.approx((mean - 3 * sd,
+                                                                    mean + 3 * sd))
+    # never narrower than the runs seen: mean ± 1 sd = (0.479, 0.534) is widened to them
+    assert mean - sd > 0.47 and mean + sd < 0.55
+    assert quality.bounds(art, "w2vlib", "ws353", k=1) == (0.47, 0.55)
+    assert quality.bounds(art, "w2vlib", "ws353", k=0) == (0.47, 0.55)
+    # from a file, as a chapter reads it; and restricted to some configurations
+    path = tmp_path / "art.json"
+    path.write_text(__import__("json").dumps(art))
+    assert quality.bounds(path, "w2vlib", "ws353") == quality.bounds(art, "w2vlib", "ws353")
+    m, s = np.mean(rhos[:3]), np.std(rhos[:3], ddof=1)
+    assert quality.bounds(path, "w2vlib", "ws353", k=2, configs=["native"]) == pytest.approx(
+        (m - 2 * s, m + 2 * s))
+    # final scores, per-epoch figures and per-epoch lists
+    assert list(quality.values(art, "w2vlib", "ws353_gensim")) == rhos
+    assert list(quality.values(art, "w2vlib", "random_cosine", epoch=1)) == [0.5] * 6
+    assert list(quality.values(art, "w2vlib", "epoch_mean_loss", epoch=2)) == [2.1] * 6
+
+
+def test_bounds_refuse_what_gives_no_range():
+    art = _artifact([0.5, 0.6])
+    with pytest.raises(ValueError, match="system: the artifact has no runs of 'gensim'"):
+        quality.bounds(art, "gensim", "ws353")
+    with pytest.raises(ValueError, match="metric: the artifact has no 'wsx'"):
+        quality.bounds(art, "w2vlib", "wsx")
+    with pytest.raises(ValueError, match="is NaN in 2 of 2 runs at epoch 1"):
+        quality.bounds(art, "w2vlib", "analogy", epoch=1)
+    with pytest.raises(ValueError, match="epoch: expected 1..2, got 3"):
+        quality.bounds(art, "w2vlib", "ws353", epoch=3)
+    with pytest.raises(ValueError, match="epoch: epoch_mean_loss has one value per epoch"):
+        quality.bounds(art, "w2vlib", "epoch_mean_loss")
+    with pytest.raises(ValueError, match="has 1 run; a range needs at least 2"):
+        quality.bounds(art, "w2vlib", "ws353", configs=["native"])
+    with pytest.raises(ValueError, match="k: expected a number >= 0"):
+        quality.bounds(art, "w2vlib", "ws353", k=-1)
+
+
+@pytest.fixture
+def tiny_files(tmp_path):
+    """A tiny corpus file (the synthetic corpus, 400 sentences), its planted analogies
+    and a WordSim-format file of pairs of its words."""
+    from w2vlib import datasets
+    sentences, _ = datasets.synthetic_corpus(n_sentences=400, seed=0,
+                                             questions_path=tmp_path / "an.txt")
+    (tmp_path / "corpus.txt").write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    vocab = Vocab.build(sentences, min_count=5)
+    words = vocab.words[:40]
+    rng = np.random.default_rng(0)
+    lines = [f"{words[i]}\t{words[j]}\t{rng.uniform(0, 10):.2f}"
+             for i, j in rng.integers(len(words), size=(30, 2)) if i != j]
+    (tmp_path / "ws.tsv").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def test_the_command_keeps_a_multi_seed_multi_config_artifact(tiny_files, capsys):
+    """End to end on a tiny corpus: two configurations (each in its own process, its
+    kernels checked), two seeds, both systems; the artifact feeds bounds()."""
+    from w2vlib import repro
+    native = repro.probe("native")[0]
+    configs = ["native"] + [c for c in ("haswell", "nehalem")
+                            if repro.check(c, native)[0] == "run"][:1]
+    out = tiny_files / "artifact.json"
+    argv = ["--seeds", "0", "1", "--epochs", "2", "--d", "10", "--min-count", "5",
+            "--lr", "0.025", "--sample", "0.001",
+            "--corpus", str(tiny_files / "corpus.txt"), "--wordsim", str(tiny_files / "ws.tsv"),
+            "--analogies", str(tiny_files / "an.txt"), "--configs", *configs, "--json", str(out)]
+    quality.main(argv)
+    art = __import__("json").loads(out.read_text())
+    assert art["command"] == "python -m w2vlib.quality " + " ".join(argv)
+    assert art["configs"] == configs and art["seeds"] == [0, 1]
+    assert art["settings"]["epochs"] == 2 and art["corpus"]["name"] == "corpus.txt"
+    assert {"cpu", "numpy", "gensim"} <= set(art["machine"]) and art["date"].startswith("20")
+    assert sorted((r["config"], r["system"], r["seed"]) for r in art["runs"]) == sorted(
+        (c, s, seed) for c in configs for s in ("w2vlib", "gensim") for seed in (0, 1))
+    for name in configs:                       # each configuration ran its own kernels
+        assert repro.check_report(name, art["kernels"][name]) == ""
+    for r in art["runs"]:
+        assert [h["epoch"] for h in r["history"]] == [1, 2]
+        assert -1 <= r["final"]["ws353_gensim"] <= 1
+        assert abs(r["final"]["ws353_gensim"] - r["history"][-1]["ws353"]) < 1e-9
+        assert 0 <= r["final"]["analogy_3cosmul"] <= 1
+        assert ("epoch_mean_loss" in r["final"]) == (r["system"] == "w2vlib")
+    lo, hi = quality.bounds(out, "w2vlib", "ws353")
+    x = quality.values(out, "w2vlib", "ws353")
+    assert x.size == 2 * len(configs) and lo <= x.min() <= x.max() <= hi

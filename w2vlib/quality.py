@@ -3,6 +3,8 @@
     python -m w2vlib.quality [--seeds 0 1 2] [--epochs 8] [--d 50] [--window 5]
                              [--sample 1e-4] [--lr 0.1] [--systems w2vlib gensim]
                              [--batch-size 1024] [--json PATH]
+                             [--configs native haswell nehalem]
+                             [--corpus FILE] [--wordsim FILE] [--analogies FILE]
 
 trains each system on the Wikipedia + Lee corpus (``datasets.wiki_corpus() +
 datasets.lee_corpus()``, 529,865 tokens) for every seed, scores the input vectors V at
@@ -22,6 +24,17 @@ Systems: ``w2vlib`` (word2vec.c's initial range and per-batch learning rate),
 lr_schedule="job"``) and ``gensim`` (``sg=1, hs=0, workers=1``, ``min_alpha`` = 1e-4
 times the starting rate, as w2vlib's floor). CPU seconds of training (scoring
 excluded) are reported too; they are a property of the machine, not of the method.
+
+At the end of every run the final vectors are also scored with gensim's own WS353
+evaluator (``ws353_gensim``) and by 3CosMul (``analogy_3cosmul``), as chapters 7 and 8
+do; w2vlib's runs add their mean training loss per epoch (``epoch_mean_loss``).
+
+``--configs`` runs everything once per floating-point kernel configuration of
+:mod:`w2vlib.repro` (each in a fresh process with its environment; a configuration this
+CPU cannot run, or whose kernels equal another's, is skipped and recorded as such), and
+``--json`` then keeps an artifact: the command, settings, machine, date, and per
+configuration, seed and system the figures above. :func:`bounds` reads it for the
+chapters: ``lo, hi = quality.bounds(quality.ARTIFACT, "w2vlib", "ws353")``.
 """
 
 import os
@@ -39,10 +52,11 @@ import numpy as np  # noqa: E402
 
 from . import _checks as chk  # noqa: E402
 
-__all__ = ["SHOWCASE", "SYSTEMS", "EpochQuality", "random_pair_cosine", "PairLoss", "Tracker",
-           "train_gensim", "run", "main"]
+__all__ = ["SHOWCASE", "SYSTEMS", "ARTIFACT", "EpochQuality", "random_pair_cosine", "PairLoss",
+           "Tracker", "train_gensim", "run", "values", "bounds", "main"]
 
 SHOWCASE = dict(d=50, window=5, negative=5, sample=1e-4, min_count=5, lr=0.1, epochs=8)
+ARTIFACT = os.path.join(os.path.dirname(__file__), "results", "quality_showcase.json")
 SYSTEMS = {"w2vlib": {}, "w2vlib-gensim-init": dict(init_scale=1.0),
            "w2vlib-gensim-lr": dict(init_scale=1.0, lr_schedule="job"), "gensim": None}
 
@@ -218,11 +232,31 @@ def train_gensim(sentences, seed=0, callbacks=(), d=50, window=5, negative=5, sa
     return model
 
 
+def _epoch_mean_loss(history, T, epochs):
+    """The mean of the trainer's loss curve within each epoch (chapter 7's figures)."""
+    history = np.asarray(history, dtype=np.float64)
+    return [float(history[(history[:, 0] > e * T) & (history[:, 0] <= (e + 1) * T), 1].mean())
+            for e in range(epochs)]
+
+
+def _final_scores(words, V, analogies, wordsim):
+    """WS353 rho by gensim's evaluator (as chapter 7) and 3CosMul accuracy (chapter 8)."""
+    from gensim.models import KeyedVectors as GensimKeyedVectors
+
+    from .evaluate import KeyedVectors
+    g = GensimKeyedVectors(V.shape[1])
+    g.add_vectors(list(words), np.asarray(V, dtype=np.float32))
+    return dict(ws353_gensim=float(g.evaluate_word_pairs(str(wordsim))[1][0]),
+                analogy_3cosmul=float(KeyedVectors(words, V).evaluate_analogies(
+                    analogies, method="3cosmul").accuracy))
+
+
 def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, batch_size=None,
-        **settings):
+        analogies=None, wordsim=None, **settings):
     """Train every system with every seed, scoring every epoch. Returns a list of dicts
-    (system, seed, cpu_seconds of training, history as a list of dicts). ``batch_size``
-    is passed to w2vlib's trainer (None: its default)."""
+    (system, seed, cpu_seconds of training, history as a list of dicts, final: the
+    end-of-training figures). ``batch_size`` is passed to w2vlib's trainer (None: its
+    default); ``analogies``, ``wordsim``: evaluation files (None: the book's)."""
     import logging
 
     from .corpus import Vocab
@@ -236,19 +270,27 @@ def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, bat
     pair_loss = PairLoss(sentences, vocab, negative=settings["negative"],
                          window=settings["window"], sample=settings["sample"])
     runs = []
+    files = {k: v for k, v in (("analogies", analogies), ("wordsim", wordsim)) if v is not None}
     for seed in seeds:
         for system in systems:
-            tracker = Tracker(pair_loss)
+            tracker = Tracker(pair_loss, **files)
             c0 = time.process_time()
             if SYSTEMS[system] is None:
-                train_gensim(sentences, seed, [tracker.gensim_callback()], **settings)
+                model = train_gensim(sentences, seed, [tracker.gensim_callback()], **settings)
+                cpu = time.process_time() - c0 - tracker.seconds
+                words, V, epoch_loss = list(model.wv.index_to_key), model.wv.vectors, None
             else:
                 kw = {k: v for k, v in settings.items() if k != "min_count"}
-                train(sentences, vocab=vocab, seed=seed, progress=False, callbacks=[tracker],
-                      batch_size=batch_size, **kw, **SYSTEMS[system])
-            cpu = time.process_time() - c0 - tracker.seconds
+                r = train(sentences, vocab=vocab, seed=seed, progress=False, callbacks=[tracker],
+                          batch_size=batch_size, **kw, **SYSTEMS[system])
+                cpu = time.process_time() - c0 - tracker.seconds
+                words, V = list(r.vocab.words), r.V
+                epoch_loss = _epoch_mean_loss(r.loss_history, r.vocab.total, settings["epochs"])
+            final = _final_scores(words, V, tracker.analogies, tracker.wordsim)
+            if epoch_loss is not None:
+                final["epoch_mean_loss"] = epoch_loss
             runs.append(dict(system=system, seed=int(seed), cpu_seconds=cpu,
-                             history=[asdict(q) for q in tracker.history]))
+                             history=[asdict(q) for q in tracker.history], final=final))
             print(f"\n{system}, seed {seed}: {cpu:.1f} CPU s of training\n{tracker.table()}",
                   file=out, flush=True)
     print(f"\nlast epoch, mean ± sd over seeds {list(seeds)}", file=out)
@@ -257,13 +299,82 @@ def run(sentences, systems=("w2vlib", "gensim"), seeds=(0,), out=sys.stdout, bat
         cells = []
         for key in ("ws353", "analogy", "random_cosine", "loss"):
             x = np.array([h[key] for h in last])
+            if np.isnan(x).any():
+                continue
             sd = x.std(ddof=1) if x.size > 1 else 0.0
             cells.append(f"{key} {x.mean():.4f} ± {sd:.4f} [{x.min():.4f}, {x.max():.4f}]")
         print(f"{system:<19} " + ";  ".join(cells), file=out, flush=True)
     return runs
 
 
+def _read_corpus(path):
+    with open(path, encoding="utf-8") as f:
+        sentences = [line.split() for line in f]
+    sentences = [s for s in sentences if s]
+    if not sentences:
+        raise ValueError(f"--corpus: {path} holds no tokens")
+    return sentences
+
+
+def _machine():
+    import platform
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       cpu)
+    except OSError:
+        pass
+    versions = {}
+    for name in ("numpy", "scipy", "gensim"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = None
+    return dict(platform=platform.platform(), cpu=cpu, cpus=os.cpu_count(),
+                python=platform.python_version(), **versions)
+
+
+def _run_configs(args, argv):
+    """Each configuration in a fresh process (its kernels checked); the merged artifact."""
+    import subprocess
+    import tempfile
+
+    from . import repro
+    native = repro.probe("native")[0]
+    runs, skipped, kernels = [], {}, {}
+    seen = []
+    for name in args.configs:
+        status, report, note = repro.check(name, native)
+        if status == "run" and (report["openblas"], report["found"]) in seen:
+            status, note = "skip", "the same kernels as a configuration already run"
+        if status == "skip":
+            print(f"\n== {name}: skipped ({note})", flush=True)
+            skipped[name] = note
+            continue
+        if status == "fail":
+            raise RuntimeError(f"configuration {name}: {note}")
+        seen.append((report["openblas"], report["found"]))
+        print(f"\n== {name}: {repro.describe(report)}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            child = os.path.join(tmp, "child.json")
+            cmd = [sys.executable, "-m", "w2vlib.quality", *argv, "--json", child]
+            subprocess.run(cmd, env=repro.config_env(name), check=True)
+            with open(child, encoding="utf-8") as f:
+                part = json.load(f)
+        problem = repro.check_report(name, part["kernels"])
+        if problem:
+            raise RuntimeError(f"configuration {name}: {problem}")
+        kernels[name] = part["kernels"]
+        runs += [dict(config=name, **r) for r in part["runs"]]
+        settings, corpus = part["settings"], part["corpus"]
+    return dict(runs=runs, skipped=skipped, kernels=kernels, settings=settings, corpus=corpus)
+
+
 def main(argv=None):
+    from datetime import datetime, timezone
+
+    from ._io import atomic_write
     p = argparse.ArgumentParser(prog="python -m w2vlib.quality",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -273,16 +384,119 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=None,
                    help="w2vlib's pairs per minibatch (default: the trainer's, 1024)")
     p.add_argument("--json", metavar="PATH", default=None)
+    p.add_argument("--configs", nargs="+", default=None, metavar="CONFIG",
+                   help="kernel configurations of w2vlib.repro (native haswell nehalem), "
+                        "each run in a fresh process")
+    p.add_argument("--corpus", metavar="FILE", default=None,
+                   help="one sentence per line (default: Wikipedia + Lee)")
+    p.add_argument("--wordsim", metavar="FILE", default=None)
+    p.add_argument("--analogies", metavar="FILE", default=None)
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
-    from . import datasets
     settings = {k: getattr(args, k) for k in SHOWCASE}
-    sentences = datasets.wiki_corpus() + datasets.lee_corpus()
-    print(f"Wikipedia + Lee: {datasets.count_tokens(sentences):,} tokens; settings {settings}")
-    runs = run(sentences, args.systems, args.seeds, batch_size=args.batch_size, **settings)
+    command = "python -m w2vlib.quality " + " ".join(argv)
+    if args.configs:
+        from . import repro
+        for name in args.configs:
+            if name not in repro.CONFIGS:
+                p.error(f"--configs: expected names from {list(repro.CONFIGS)}, got {name!r}")
+        child_argv, skip = [], False
+        for a in argv:                    # the same command without --configs and --json
+            if a in ("--configs", "--json"):
+                skip = True
+            elif skip and a.startswith("--"):
+                skip = False
+            if not skip and not a.startswith(("--configs=", "--json=")):
+                child_argv.append(a)
+        merged = _run_configs(args, child_argv)
+        runs = merged.pop("runs")
+        artifact = dict(command=command, date=datetime.now(timezone.utc).isoformat(
+            timespec="seconds"), machine=_machine(), configs=args.configs, seeds=args.seeds,
+            systems=args.systems, batch_size=args.batch_size, **merged, runs=runs)
+    else:
+        from . import datasets, repro
+        if args.corpus:
+            sentences, name = _read_corpus(args.corpus), os.path.basename(args.corpus)
+        else:
+            sentences, name = datasets.wiki_corpus() + datasets.lee_corpus(), "Wikipedia + Lee"
+        tokens = datasets.count_tokens(sentences)
+        print(f"{name}: {tokens:,} tokens; settings {settings}")
+        runs = run(sentences, args.systems, args.seeds, batch_size=args.batch_size,
+                   analogies=args.analogies, wordsim=args.wordsim, **settings)
+        artifact = dict(command=command, date=datetime.now(timezone.utc).isoformat(
+            timespec="seconds"), machine=_machine(), settings=settings,
+            corpus=dict(name=name, tokens=tokens), seeds=args.seeds, systems=args.systems,
+            batch_size=args.batch_size, kernels=repro.kernels_in_use(), runs=runs)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(dict(settings=settings, runs=runs), f, indent=2)
+        atomic_write(args.json, json.dumps(artifact, indent=1) + "\n", binary=False)
     return runs
+
+
+def _load(artifact):
+    if isinstance(artifact, dict):
+        return artifact, "the artifact"
+    with open(artifact, encoding="utf-8") as f:
+        return json.load(f), os.fspath(artifact)
+
+
+def values(artifact, system, metric, epoch=None, configs=None):
+    """The values of ``metric`` for ``system`` in an artifact of ``--json`` (a path or
+    the loaded dict), one per (configuration, seed) run: an array.
+
+    ``metric``: a figure of the per-epoch history (``ws353``, ``analogy``,
+    ``random_cosine``, ``loss``; at ``epoch``, numbered from 1, default the last) or
+    of the final scores (``ws353_gensim``, ``analogy_3cosmul``; ``epoch_mean_loss``
+    needs ``epoch``). ``configs``: the configurations to pool (default: all).
+    """
+    data, where = _load(artifact)
+    runs = [r for r in data["runs"] if r["system"] == system
+            and (configs is None or r.get("config", "native") in configs)]
+    if not runs:
+        have = sorted({r["system"] for r in data["runs"]})
+        raise ValueError(f"system: {where} has no runs of {system!r}"
+                         f"{f' in configurations {list(configs)}' if configs else ''} "
+                         f"(systems: {have})")
+    out = []
+    for r in runs:
+        if metric in r["history"][0]:
+            h = r["history"][-1 if epoch is None else epoch - 1] \
+                if epoch is None or 1 <= epoch <= len(r["history"]) else None
+            if h is None:
+                raise ValueError(f"epoch: expected 1..{len(r['history'])}, got {epoch!r}")
+            out.append(h[metric])
+        elif metric in r.get("final", {}):
+            x = r["final"][metric]
+            if isinstance(x, list):
+                if epoch is None or not 1 <= epoch <= len(x):
+                    raise ValueError(f"epoch: {metric} has one value per epoch: expected "
+                                     f"1..{len(x)}, got {epoch!r}")
+                x = x[epoch - 1]
+            out.append(x)
+        else:
+            known = sorted(set(r["history"][0]) - {"epoch"} | set(r.get("final", {})))
+            raise ValueError(f"metric: {where} has no {metric!r} for {system!r} "
+                             f"(metrics: {known})")
+    return np.array(out, dtype=np.float64)
+
+
+def bounds(artifact, system, metric, k=3, epoch=None, configs=None):
+    """The range a chapter asserts a figure in: (mean - k sd, mean + k sd) of the
+    artifact's runs pooled over seeds and configurations (see :func:`values`), widened
+    to the observed minimum and maximum if those lie outside. Needs at least two runs
+    (one run gives no spread) and no NaN (an epoch whose analogies were not scored).
+    """
+    x = values(artifact, system, metric, epoch, configs)
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not k >= 0:
+        raise ValueError(f"k: expected a number >= 0 of standard deviations, got {k!r}")
+    if np.isnan(x).any():
+        raise ValueError(f"metric: {metric!r} of {system!r} is NaN in "
+                         f"{int(np.isnan(x).sum())} of {x.size} runs at epoch {epoch} "
+                         "(not scored there)")
+    if x.size < 2:
+        raise ValueError(f"artifact: {metric!r} of {system!r} has {x.size} run; a range "
+                         "needs at least 2 (seeds x configurations)")
+    mean, sd = x.mean(), x.std(ddof=1)
+    return float(min(mean - k * sd, x.min())), float(max(mean + k * sd, x.max()))
 
 
 if __name__ == "__main__":
