@@ -21,7 +21,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute \
 	--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
 
 .PHONY: setup book html student grade lint test unit nbval outputs lab bench clean \
-	test-kernels
+	test-kernels test-slow
 
 setup: $(STAMP)
 
@@ -56,7 +56,11 @@ lint: setup
 	$(BIN)/ruff check w2vlib tests notebooks
 
 test: setup lint
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not slow"
+
+# Tests on real corpora that take a minute (the trainer on the Bible corpus): CI runs them.
+test-slow: setup
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m slow tests
 
 # The chapters as other machines run them: strict nbval once per floating-point kernel
 # configuration (OpenBLAS core and NumPy SIMD level held to AVX2, then to SSE), after
