@@ -103,6 +103,7 @@ def _corename_notebook(path, core):
     nbformat.write(nb, path)
 
 
+@pytest.mark.slow
 def test_the_chapters_kernel_runs_the_configuration(tmp_path, native, own_tree):
     """A notebook whose stored output is the OpenBLAS core passes under strict nbval in
     that configuration and fails in another: the notebooks' kernels get the variables."""
@@ -114,6 +115,7 @@ def test_the_chapters_kernel_runs_the_configuration(tmp_path, native, own_tree):
     assert repro.run_chapters("native", [str(notebook)], args, workers=1) == 1
 
 
+@pytest.mark.slow
 def test_the_command_line(native, own_tree):
     py = [sys.executable, "-m", "w2vlib.repro"]
     env = subprocess.run(py + ["env", "haswell"], capture_output=True, text=True, check=True)
@@ -191,6 +193,7 @@ print(hashlib.sha1(r.V.tobytes() + r.U.tobytes() + r.loss_history.tobytes()).hex
 """
 
 
+@pytest.mark.slow
 def test_deterministic_training_is_bitwise_the_same_in_every_configuration(native, own_tree):
     hashes = {}
     for config in ["native"] + runnable(native):

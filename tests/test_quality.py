@@ -158,6 +158,7 @@ def tiny_files(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_the_command_keeps_a_multi_seed_multi_config_artifact(tiny_files, capsys):
     """End to end on a tiny corpus: two configurations (each in its own process, its
     kernels checked), two seeds, both systems; the artifact feeds bounds()."""
