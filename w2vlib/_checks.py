@@ -239,11 +239,18 @@ def check_finite_result(*results, inputs):
                          "to stay finite; the loss or its gradient overflowed")
 
 
+#: The characters that end a word in the word2vec formats (what the reader splits on:
+#: ASCII whitespace). Other Unicode spaces, such as a no-break space, are stored and read
+#: back as part of the word.
+_FORMAT_SPACE = frozenset(" \t\n\r\x0b\x0c")
+
+
 def as_words(words, n, *, storable=False):
     """A list of n distinct, non-empty strings (one word per row of an (n, d) matrix).
 
-    storable: also refuse whitespace inside a word (the word2vec file formats cannot
-    store it). Returns ``(words, index)`` with index the dict word -> row.
+    storable: also refuse a word holding ASCII whitespace (the word2vec file formats
+    cannot store it; other Unicode spaces are stored and read back).
+    Returns ``(words, index)`` with index the dict word -> row.
     """
     if isinstance(words, (str, bytes)):
         raise ValueError(f"words: expected a sequence of strings, got a single "
@@ -256,9 +263,10 @@ def as_words(words, n, *, storable=False):
     for i, w in enumerate(words):
         if not isinstance(w, str) or not w:
             raise ValueError(f"words: expected non-empty strings, got {w!r} at position {i}")
-        if storable and any(ch.isspace() for ch in w):
-            raise ValueError(f"words: word {w!r} at position {i} contains whitespace, which the "
-                             f"word2vec formats cannot store")
+        if storable and any(ch in _FORMAT_SPACE for ch in w):
+            raise ValueError(f"words: word {w!r} at position {i} contains whitespace "
+                             f"(space, tab, newline, CR, VT or FF), which the word2vec "
+                             f"formats cannot store")
         if w in index:
             raise ValueError(f"words: expected distinct words, {w!r} appears at positions "
                              f"{index[w]} and {i}")

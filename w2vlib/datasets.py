@@ -37,7 +37,6 @@ import bz2
 import gzip
 import numbers
 import os
-import secrets
 import urllib.error
 import urllib.request
 import zipfile
@@ -48,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _checks
+from ._io import atomic_write
 from .corpus import tokenize
 
 __all__ = [
@@ -148,16 +148,9 @@ def _datapath(name):
 
 def _atomic_write_bytes(path, writer):
     """Call ``writer(fileobj)`` on a temporary file next to ``path``, then rename it over
-    ``path``: readers never see a partial file, and a failure leaves nothing behind."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        with open(tmp, "xb") as f:
-            writer(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    ``path`` (:func:`w2vlib._io.atomic_write`): readers never see a partial file, a failure
+    leaves nothing behind, a symbolic link is followed and a file's mode is kept."""
+    atomic_write(path, writer)
 
 
 # -- gensim's test data ---------------------------------------------------------------------
