@@ -6,6 +6,7 @@ functions and accepts only a clear error (ValueError, TypeError, KeyError, Index
 or OSError whose message names the argument) or a finite result.
 """
 
+import os
 import tracemalloc
 import unicodedata
 import warnings
@@ -16,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vlib import (corpus, datasets, evaluate, fast, functions, glove, huffman, jacobians,
-                    objectives, pmi, quality)
+                    objectives, pmi, quality, vectors_io)
+from w2vlib._io import atomic_write
 from w2vlib._checks import MAX_BYTES
 from w2vlib.train import TrainingDivergedError, train
 
@@ -335,3 +337,184 @@ def test_bad_values_get_a_clear_error_or_a_finite_result(call, which, bad):
                 f"{label}({name}={bad!r}): {type(exc).__name__} names no argument: {msg}"
             return
     assert _finite(out), f"{label}({name}={bad!r}) returned a non-finite result"
+
+
+# ------------------------------------------------------------------ probe 2 (2026-12-06)
+# Each test below is one row of the second adversarial probe (its id in the name).
+
+
+
+_WORDS3 = ["alpha", "beta", "gamma"]
+
+
+def _vectors3(dtype=np.float32):
+    return np.arange(1, 13, dtype=dtype).reshape(3, 4) / 7
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a14_b1_1_save_through_a_symlink_writes_its_target(tmp_path, binary):
+    real, link = tmp_path / "real", tmp_path / "link"
+    vectors_io.save_word2vec_format(real, ["old", "row"], np.ones((2, 4)), binary=binary)
+    link.symlink_to("real")
+    vectors_io.save_word2vec_format(link, _WORDS3, _vectors3(), binary=binary)
+    assert link.is_symlink() and os.readlink(link) == "real"
+    words, V = vectors_io.load_word2vec_format(real, binary=binary)
+    assert words == _WORDS3 and np.array_equal(V, _vectors3())
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"]
+
+
+def test_b1_7_save_through_a_dangling_symlink_creates_the_target(tmp_path):
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "dangling"
+    link.symlink_to("sub/target.txt")
+    vectors_io.save_word2vec_format(link, _WORDS3, _vectors3())
+    assert link.is_symlink() and (tmp_path / "sub" / "target.txt").is_file()
+    assert vectors_io.load_word2vec_format(link)[0] == _WORDS3
+    missing = tmp_path / "to_nowhere"
+    missing.symlink_to("nodir/target.txt")
+    with pytest.raises(FileNotFoundError, match="to_nowhere .a link to .*nodir.*does not exist"):
+        vectors_io.save_word2vec_format(missing, _WORDS3, _vectors3())
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_a15_b1_2_save_keeps_the_file_mode(tmp_path, mode):
+    path = tmp_path / "v.txt"
+    path.write_text("old")
+    path.chmod(mode)
+    vectors_io.save_word2vec_format(path, _WORDS3, _vectors3())
+    assert path.stat().st_mode & 0o7777 == mode
+    new = tmp_path / "new.txt"
+    old_mask = os.umask(0o027)
+    try:
+        vectors_io.save_word2vec_format(new, _WORDS3, _vectors3())
+    finally:
+        os.umask(old_mask)
+    assert new.stat().st_mode & 0o777 == 0o640        # a new file: the umask's mode
+
+
+def test_b1_3_hard_link_policy_is_replace_and_documented(tmp_path):
+    one, two = tmp_path / "hard1", tmp_path / "hard2"
+    vectors_io.save_word2vec_format(one, ["old", "row"], np.ones((2, 4)))
+    os.link(one, two)
+    vectors_io.save_word2vec_format(one, _WORDS3, _vectors3())
+    assert vectors_io.load_word2vec_format(one)[0] == _WORDS3
+    assert vectors_io.load_word2vec_format(two)[0] == ["old", "row"]   # the stated policy
+    assert "hard-linked file is replaced" in vectors_io.save_word2vec_format.__doc__
+
+
+def test_b1_4_save_refuses_a_write_protected_file(tmp_path):
+    path = tmp_path / "ro.txt"
+    path.write_text("keep me")
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match=r"ro.txt: the file is write-protected .mode 0444"):
+        vectors_io.save_word2vec_format(path, _WORDS3, _vectors3())
+    assert path.read_text() == "keep me" and os.listdir(tmp_path) == ["ro.txt"]
+
+
+def test_a30_b1_5_b1_6_errors_name_the_users_path_not_a_temp_file(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError) as info:
+        vectors_io.save_word2vec_format(tmp_path / "nodir" / "x.txt", _WORDS3, _vectors3())
+    assert "x.txt" in str(info.value) and ".part" not in str(info.value)
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        vectors_io.save_word2vec_format(tmp_path / "adir", _WORDS3, _vectors3())
+    assert "adir: is a directory" in str(info.value) and ".part" not in str(info.value)
+    real_open = os.open                   # a read-only directory (root ignores modes)
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".part"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(PermissionError) as info:
+        vectors_io.save_word2vec_format(tmp_path / "vec.txt", _WORDS3, _vectors3())
+    assert "vec.txt: cannot write in" in str(info.value) and ".part" not in str(info.value)
+
+
+def test_datasets_cache_writer_is_the_shared_atomic_writer(tmp_path):
+    real, link = tmp_path / "real.gz", tmp_path / "cache.gz"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link.symlink_to("real.gz")
+    datasets._atomic_write_bytes(link, lambda f: f.write(b"new"))
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_atomic_write_text_mode_and_failure_leaves_old_file(tmp_path):
+    path = tmp_path / "t.txt"
+    atomic_write(path, "first\n", binary=False)
+    with pytest.raises(RuntimeError):
+        atomic_write(path, lambda f: (f.write("half"), (_ for _ in ()).throw(RuntimeError())),
+                     binary=False)
+    assert path.read_text() == "first\n" and os.listdir(tmp_path) == ["t.txt"]
+
+
+def test_b2_7_save_refuses_values_float32_cannot_hold(tmp_path):
+    V = _vectors3(np.float64)
+    V[1, 2] = 1e39
+    with pytest.raises(ValueError, match=r"vectors: row 1 \(word 'beta'\) holds 1e\+39 at "
+                                         r"column 2, more than float32"):
+        vectors_io.save_word2vec_format(tmp_path / "v.txt", _WORDS3, V)
+    V[1, 2], V[2] = 0.0, 1e-50
+    with pytest.raises(ValueError, match=r"row 2 \(word 'gamma'\) is non-zero but every entry "
+                                         r"is below float32"):
+        vectors_io.save_word2vec_format(tmp_path / "v.txt", _WORDS3, V)
+    assert os.listdir(tmp_path) == []
+    V[2, 0] = 1.0                     # a single tiny entry next to others is stored as 0
+    vectors_io.save_word2vec_format(tmp_path / "v.txt", _WORDS3, V)
+    assert vectors_io.load_word2vec_format(tmp_path / "v.txt")[1][2].tolist() == [1, 0, 0, 0]
+
+
+def test_b2_1_overflowing_text_value_is_refused_without_a_warning(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("2 2\na 1 2\nb 1e39 1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"row 1 \(word 'b'\) has a non-finite value "
+                                             r"\(or one beyond float32's range"):
+            vectors_io.load_word2vec_format(path)
+
+
+@pytest.mark.parametrize("header_d", [3, 5, 2])
+def test_a29_binary_header_with_the_wrong_dimension_says_so(tmp_path, header_d):
+    good = tmp_path / "good.bin"
+    vectors_io.save_word2vec_format(good, _WORDS3, _vectors3(), binary=True)
+    body = good.read_bytes().split(b"\n", 1)[1]
+    lie = tmp_path / "lie.bin"
+    lie.write_bytes(f"3 {header_d}\n".encode() + body)
+    with pytest.raises(ValueError, match=f"The rows fit d=4, not the header's d={header_d}: "
+                                         "the header is likely wrong"):
+        vectors_io.load_word2vec_format(lie, binary=True)
+
+
+def test_b9_5_reading_with_binary_the_wrong_way_round_says_so(tmp_path):
+    text, binary = tmp_path / "v.txt", tmp_path / "v.bin"
+    words = [f"w{i}" for i in range(12)]
+    V = np.random.default_rng(0).normal(size=(12, 20))
+    vectors_io.save_word2vec_format(text, words, V)
+    vectors_io.save_word2vec_format(binary, words, V, binary=True)
+    with pytest.raises(ValueError, match="looks like the text format .* binary=False"):
+        vectors_io.load_word2vec_format(text, binary=True)
+    with pytest.raises(ValueError, match="looks like the binary format.*binary=True"):
+        vectors_io.load_word2vec_format(binary, binary=False)
+    bad_text = tmp_path / "bad.txt"                  # a plain bad text file gets no hint
+    bad_text.write_text("2 3\na 1 2 3\nb 1 2\n")
+    with pytest.raises(ValueError) as info:
+        vectors_io.load_word2vec_format(bad_text)
+    assert "binary" not in str(info.value)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_b9_4_a_word_with_a_no_break_space_saves_as_it_loads(tmp_path, binary):
+    path = tmp_path / "v"
+    vectors_io.save_word2vec_format(path, ["a\xa0b", "c\u3000d"], np.eye(2), binary=binary)
+    words, _ = vectors_io.load_word2vec_format(path, binary=binary)
+    assert words == ["a\xa0b", "c\u3000d"]
+    again = tmp_path / "again"
+    vectors_io.save_word2vec_format(again, words, np.eye(2), binary=binary)
+    assert again.read_bytes() == path.read_bytes()
+    for bad in ("a b", "a\tb", "a\nb"):              # what the reader splits on is refused
+        with pytest.raises(ValueError, match="contains whitespace"):
+            vectors_io.save_word2vec_format(path, [bad, "c"], np.eye(2), binary=binary)
