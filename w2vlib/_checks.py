@@ -199,15 +199,20 @@ def text_lines(path, encoding="utf-8"):
     """Yield ``(line_no, line)`` for a text file, counting from 1.
 
     A line that does not decode is a ``ValueError`` naming the file and the line, not a
-    bare ``UnicodeDecodeError`` with neither.
+    bare ``UnicodeDecodeError`` with neither. A byte-order mark at the start of the file
+    (U+FEFF, as some editors write) is dropped rather than glued to the first word.
     """
     with open(path, "rb") as f:
         for line_no, raw in enumerate(f, 1):
             try:
-                yield line_no, raw.decode(encoding)
+                line = raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 raise ValueError(f"{path}: line {line_no} is not valid {encoding.upper()} "
-                                 f"({exc.reason} at byte {exc.start})") from None
+                                 f"({exc.reason} at byte {exc.start}); if the file uses "
+                                 f"another encoding, convert it to UTF-8") from None
+            if line_no == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            yield line_no, line
 
 
 def check_memory(nbytes, name, what):

@@ -48,7 +48,7 @@ import numpy as np
 
 from . import _checks
 from ._io import atomic_write
-from .corpus import tokenize
+from .corpus import normalize, tokenize
 
 __all__ = [
     "cache_dir",
@@ -234,7 +234,10 @@ def load_analogies(path, lowercase=True):
 
     The format: section lines ``: name`` and question lines ``a b c d`` (*a : b :: c : d*).
     Blank lines are skipped; anything else is an error (``ValueError`` naming the line).
-    ``lowercase=True`` lowercases the words (our corpora are lowercase).
+    A byte-order mark at the start is dropped. Words are normalised as
+    :func:`w2vlib.corpus.tokenize` normalises text (:func:`w2vlib.corpus.normalize`:
+    format characters such as ZWJ or a right-to-left mark dropped, NFKC), and
+    ``lowercase=True`` lowercases them the tokenizer's way (our corpora are lowercase).
     """
     path = Path(path)
     out, section = [], None
@@ -254,8 +257,7 @@ def load_analogies(path, lowercase=True):
         if len(words) != 4:
             raise ValueError(f"{path.name}: line {line_no}: expected 4 words 'a b c d', got "
                              f"{len(words)}: {line.strip()[:60]!r}")
-        if lowercase:
-            words = [w.lower() for w in words]
+        words = [normalize(w, lowercase=lowercase) for w in words]
         out.append(Analogy(section, *words))
     if not out:
         raise ValueError(f"{path.name}: expected analogy questions, found none")
@@ -282,7 +284,9 @@ def write_analogies(path, questions):
 def load_word_pairs(path, lowercase=True, delimiter="\t"):
     """Read a word-similarity file (WordSim353 format): ``word1<TAB>word2<TAB>score`` lines.
 
-    Lines starting with ``#`` and blank lines are skipped. Returns a list of
+    Lines starting with ``#`` and blank lines are skipped, and a byte-order mark at the
+    start is dropped. Words are normalised as in :func:`load_analogies` (the tokenizer's
+    normalisation; ``lowercase=True`` also lowercases). Returns a list of
     ``(word1, word2, score)`` tuples; a malformed line is a ``ValueError`` naming it.
     """
     path = Path(path)
@@ -300,8 +304,7 @@ def load_word_pairs(path, lowercase=True, delimiter="\t"):
         if not np.isfinite(score):
             raise ValueError(f"{path.name}: line {line_no}: expected a finite score, got "
                              f"{parts[2].strip()!r}")
-        if lowercase:
-            a, b = a.lower(), b.lower()
+        a, b = normalize(a, lowercase=lowercase), normalize(b, lowercase=lowercase)
         pairs.append((a, b, score))
     if not pairs:
         raise ValueError(f"{path.name}: expected word pairs, found none")
