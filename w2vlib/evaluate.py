@@ -574,7 +574,8 @@ class WordPairsResult:
     """What :func:`evaluate_word_pairs` returns; ``oov_ratio`` is a fraction (gensim: percent).
 
     ``oov_words`` maps each word of an uncovered pair (normalised, upper-cased when
-    matching ignores case) to the reason it was not found; ``n_malformed`` counts the lines skipped as malformed (not comments)."""
+    matching ignores case) to the reason it was not found; ``n_malformed`` counts the
+    lines skipped as malformed (not comments)."""
     spearman: float
     spearman_pvalue: float
     pearson: float
