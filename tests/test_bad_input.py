@@ -518,3 +518,180 @@ def test_b9_4_a_word_with_a_no_break_space_saves_as_it_loads(tmp_path, binary):
     for bad in ("a b", "a\tb", "a\nb"):              # what the reader splits on is refused
         with pytest.raises(ValueError, match="contains whitespace"):
             vectors_io.save_word2vec_format(path, [bad, "c"], np.eye(2), binary=binary)
+
+
+# B.3: odd Unicode in analogy and word-pair files, matched as the tokenizer matches
+_B3_TEXT = ("Café naïve Zürich Köln résumé İstanbul Ankara straße Strasse हिन्दी भाषा "
+            "Ελληνικά λόγος ﬁne ＦＵＬＬ")
+_B3_Q1, _B3_Q2 = "café naïve zürich köln", "résumé हिन्दी भाषा ελληνικά"
+
+
+@pytest.fixture(scope="module")
+def b3_kv():
+    words = corpus.tokenize(_B3_TEXT)
+    assert words == ["café", "naïve", "zürich", "köln", "résumé", "istanbul", "ankara",
+                     "straße", "strasse", "हिन्दी", "भाषा", "ελληνικά", "λόγος", "fine", "full"]
+    return evaluate.KeyedVectors(words, np.random.default_rng(0).normal(size=(15, 8)))
+
+
+def _b3_files(tmp_path, q1, q2, bom=""):
+    qa, ws = tmp_path / "q.txt", tmp_path / "ws.tsv"
+    qa.write_text(f"{bom}: s\n{q1}\n{q2}\n", encoding="utf-8")
+    pairs = [w for q in (q1, q2) for w in q.split()]
+    ws.write_text(bom + "".join(f"{a}\t{b}\t{i}\n" for i, (a, b) in
+                                enumerate(zip(pairs[::2], pairs[1::2]))), encoding="utf-8")
+    return qa, ws
+
+
+def _nfd(s):
+    return unicodedata.normalize("NFD", s)
+
+
+def _each_word(q, f):
+    return " ".join(f(w) for w in q.split())
+
+
+@pytest.mark.parametrize("row, q1, q2", [
+    ("b3_1_nfc", _B3_Q1, _B3_Q2),
+    ("b3_2_nfd", _nfd(_B3_Q1), _nfd(_B3_Q2)),
+    ("b3_3_upper", _B3_Q1.upper(), _B3_Q2.upper()),
+    ("b3_4_rlm", _each_word(_B3_Q1, lambda w: w + "\u200f"),
+     _each_word(_B3_Q2, lambda w: w + "\u200f")),
+    ("b3_5_zwj", _each_word(_B3_Q1, lambda w: w[:2] + "\u200d" + w[2:]), _B3_Q2),
+])
+def test_b3_evaluation_files_match_the_tokenizers_words(tmp_path, b3_kv, row, q1, q2):
+    qa, ws = _b3_files(tmp_path, q1, q2)
+    result = b3_kv.evaluate_analogies(qa)
+    assert (result.n_questions, result.n_covered, result.n_oov) == (2, 2, 0), row
+    assert result.oov_words == {} and result.oov_summary == ""
+    pairs = b3_kv.evaluate_word_pairs(ws)
+    assert (pairs.n_pairs, pairs.n_oov) == (4, 0), row
+    loaded = [w for a, b, _ in datasets.load_word_pairs(ws) for w in (a, b)]
+    assert loaded == [corpus.tokenize(w)[0] for q in (q1, q2) for w in q.split()]
+
+
+@pytest.mark.parametrize("row, q", [
+    ("b3_6_dotted_capital_i", "İstanbul ankara café naïve"),
+    ("b3_7_fullwidth_and_ligature", "ＦＵＬＬ ﬁne café naïve"),
+])
+def test_b3_6_b3_7_compatibility_forms_match(tmp_path, b3_kv, row, q):
+    qa, _ = _b3_files(tmp_path, q, _B3_Q2)
+    result = b3_kv.evaluate_analogies(qa)
+    assert result.n_covered == 2 and result.n_oov == 0, row
+    assert datasets.load_analogies(qa)[0][1:] == tuple(corpus.tokenize(q))
+
+
+def test_b3_8_strasse_and_strasse_with_eszett_stay_two_words(tmp_path, b3_kv):
+    qa, _ = _b3_files(tmp_path, "straße strasse café naïve", _B3_Q2)
+    result = b3_kv.evaluate_analogies(qa)
+    assert result.n_covered == 2
+    # the question keeps both words: a is straße, b is strasse (gensim's upper() would
+    # fold both to STRASSE and score straße twice); reported upper-cased, as gensim does
+    assert corpus.normalize("Straße") != corpus.normalize("Strasse")
+    q = (result.total.correct + result.total.incorrect)[0]
+    assert q == ("STRASSE", "STRASSE", "CAFÉ", "NAÏVE")      # reported as gensim reports
+    ia, ib = (b3_kv.index(w) for w in ("straße", "strasse"))
+    assert ia != ib
+    scores = b3_kv._analogy_scores([ia], [ib], [b3_kv.index("café")], 15, "3cosadd", 1e-3)
+    same = b3_kv._analogy_scores([ia], [ia], [b3_kv.index("café")], 15, "3cosadd", 1e-3)
+    assert not np.allclose(scores, same)
+
+
+def test_b3_9_crlf_files_read_as_lf(tmp_path, b3_kv):
+    qa, ws = _b3_files(tmp_path, _B3_Q1, _B3_Q2)
+    lf = (b3_kv.evaluate_analogies(qa).n_covered, b3_kv.evaluate_word_pairs(ws).spearman)
+    for p in (qa, ws):
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    assert (b3_kv.evaluate_analogies(qa).n_covered,
+            b3_kv.evaluate_word_pairs(ws).spearman) == lf
+
+
+def test_b3_10_b3_11_a_byte_order_mark_is_dropped(tmp_path, b3_kv):
+    qa, ws = _b3_files(tmp_path, _B3_Q1, _B3_Q2, bom="\ufeff")
+    assert b3_kv.evaluate_analogies(qa).n_covered == 2
+    assert b3_kv.evaluate_word_pairs(ws).n_pairs == 4
+    assert datasets.load_analogies(qa)[0].section == "s"
+    assert datasets.load_word_pairs(ws)[0][0] == "café"
+
+
+def test_b3_12_format_characters_inside_words_are_dropped_by_the_tokenizer():
+    assert corpus.tokenize("می\u200cخواهم") == ["میخواهم"]            # ZWNJ (Persian)
+    assert corpus.tokenize("क्\u200dष") == ["क्ष"]                    # ZWJ (Devanagari)
+    assert corpus.tokenize("ca\u200dfé \u200fnaïve\ufeff") == ["café", "naïve"]
+    assert corpus.tokenize("co\u00adoperation") == ["cooperation"]     # soft hyphen
+    assert corpus.tokenize("ab\u200bcd") == ["ab", "cd"]      # a zero-width space separates
+    assert corpus.normalize("ＦＵＬＬ", lowercase=False) == "FULL"
+
+
+def test_oov_entries_are_counted_with_their_reason(tmp_path, b3_kv):
+    qa, ws = _b3_files(tmp_path, "café naïve zebra köln", "ankara full \u200d λόγος")
+    result = b3_kv.evaluate_analogies(qa, restrict_vocab=10)
+    assert (result.n_questions, result.n_oov, result.n_malformed) == (2, 2, 0)
+    assert result.oov_words["ZEBRA"] == "not in the vocabulary"
+    assert result.oov_words["FULL"].startswith("beyond restrict_vocab=10 (row 14)")
+    assert result.oov_summary.startswith("2 questions out of vocabulary: 1 word(s) not in")
+    qa.write_text(": s\n\u200d café naïve köln\n")         # only a ZWJ: no word left
+    assert b3_kv.evaluate_analogies(qa).oov_words == {
+        "": "no single word left after normalisation"}
+    ws.write_text("café\tzebra\t1\nnaïve\tköln\t2\nfine\tfull\t3\nbad line\n")
+    pairs = b3_kv.evaluate_word_pairs(ws)
+    assert (pairs.n_pairs, pairs.n_oov, pairs.n_malformed) == (2, 1, 1)
+    assert pairs.oov_words == {"ZEBRA": "not in the vocabulary"}
+
+
+def test_keyed_vectors_lookup_normalises_but_keeps_case(b3_kv):
+    assert b3_kv.index(_nfd("café")) == b3_kv.index("café")
+    assert "café\u200f" in b3_kv and b3_kv.similarity("ca\u200dfé", "naïve") == \
+        b3_kv.similarity("café", "naïve")
+    assert "Café" not in b3_kv                 # no case folding: case variants may exist
+    with pytest.raises(KeyError, match="w1: word 'Café' not in vocabulary"):
+        b3_kv.similarity("Café", "naïve")
+
+
+def test_evaluation_matches_gensim_on_ascii_files(tmp_path):
+    from gensim.models import KeyedVectors as GensimKV
+    words = ["king", "queen", "man", "woman", "Paris", "paris", "france", "italy", "rome"]
+    V = np.random.default_rng(1).normal(size=(len(words), 6)).astype(np.float32)
+    ours = evaluate.KeyedVectors(words, V)
+    theirs = GensimKV(6)
+    theirs.add_vectors(words, V)
+    qa = tmp_path / "q.txt"
+    qa.write_text(": a\nman king woman queen\nParis france rome italy\n: b\nMAN woman king "
+                  "queen\nfrance PARIS italy rome\nzebra man king queen\n")
+    assert ours.evaluate_analogies(qa).to_gensim() == theirs.evaluate_word_analogies(str(qa))
+
+
+# B.2: huge and tiny vectors still have the cosines of their directions
+@pytest.mark.parametrize("row, scale", [("b2_4_huge", 1e20), ("b2_5_tiny", 1e-25),
+                                        ("float64_huge", 1e200)])
+def test_b2_4_b2_5_cosines_do_not_overflow_or_underflow(row, scale):
+    base = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.1], [-3.0, 1.0, 0.5]])
+    dtype = np.float64 if scale > 1e100 else np.float32
+    kv = evaluate.KeyedVectors(["a", "b", "c"], (base * scale).astype(dtype))
+    ref = evaluate.KeyedVectors(["a", "b", "c"], base.astype(dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kv.similarity("a", "b") == pytest.approx(ref.similarity("a", "b"), abs=1e-6)
+        assert kv.similarity("a", "b") > 0.99, row
+        got = kv.most_similar("a")
+    assert [w for w, _ in got] == ["b", "c"]
+    assert got[0][1] == pytest.approx(ref.most_similar("a")[0][1], abs=1e-6)
+    assert np.isfinite(kv.norms).all() and kv.norms[0] == pytest.approx(14 ** 0.5 * scale)
+    hit = kv.similar_by_vector((base[1] * scale).astype(dtype), topn=1)[0]
+    assert hit[0] == "b" and hit[1] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_ordinary_rows_keep_gensims_unit_vectors_bit_for_bit():
+    V = np.random.default_rng(2).normal(size=(50, 16)).astype(np.float32)
+    kv = evaluate.KeyedVectors([f"w{i}" for i in range(50)], V)
+    expected = V / np.linalg.norm(V, axis=1)[:, None]           # what gensim computes
+    assert np.array_equal(kv._unit, expected)
+
+
+def test_b9_3_a_query_without_direction_is_refused():
+    kv = evaluate.KeyedVectors(["a", "b", "c", "z"], [[1, 0], [0, 1], [1, 1], [0, 0]])
+    with pytest.raises(ValueError, match="positive/negative: the query .* has no direction"):
+        kv.most_similar(positive="a", negative="a")
+    with pytest.raises(ValueError, match="no direction"):
+        kv.most_similar("z")                                      # a zero row
+    assert kv.most_similar("a", topn=1)[0][0] == "c"
