@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vlib import (corpus, datasets, evaluate, fast, functions, glove, huffman, jacobians,
-                    objectives, pmi, quality, vectors_io)
+                    objectives, pmi, quality, stream, vectors_io)
 from w2vlib._io import atomic_write
 from w2vlib._checks import MAX_BYTES
 from w2vlib.train import TrainingDivergedError, train
@@ -695,3 +695,119 @@ def test_b9_3_a_query_without_direction_is_refused():
     with pytest.raises(ValueError, match="no direction"):
         kv.most_similar("z")                                      # a zero row
     assert kv.most_similar("a", topn=1)[0][0] == "c"
+
+
+# B.5: iterables that can be read once
+_B5_KW = dict(d=8, epochs=3, min_count=1, progress=False, seed=1)
+
+
+@pytest.fixture(scope="module")
+def b5_small():
+    return datasets.lee_corpus(max_tokens=1_500)
+
+
+def test_b5_1_to_b5_3_one_shot_iterators_train_like_the_list(b5_small):
+    import itertools
+    ref = train(b5_small, **_B5_KW).V
+    for one_shot in ((s for s in b5_small), map(list, b5_small),
+                     itertools.chain(b5_small[:5], b5_small[5:]),
+                     (iter(s) for s in b5_small)):          # sentences that are iterators
+        np.testing.assert_array_equal(train(one_shot, **_B5_KW).V, ref)
+
+
+class _SharedIterator:
+    def __init__(self, sentences):
+        self.it = iter(sentences)
+
+    def __iter__(self):
+        return self.it
+
+
+@pytest.mark.parametrize("given_vocab", [False, True])
+def test_b5_4_b5_5_a_shared_iterator_is_named_as_the_cause(b5_small, given_vocab):
+    vocab = corpus.Vocab.build(b5_small, min_count=1) if given_vocab else None
+    with pytest.raises(TypeError, match="iter.. of this _SharedIterator returns the same "
+                                        "iterator on every call.*generator function"):
+        train(_SharedIterator(b5_small), vocab=vocab, **_B5_KW)
+
+
+def test_b5_6_a_shrinking_reiterable_is_refused(b5_small):
+    class Shrinking:
+        def __init__(self):
+            self.n = 0
+
+        def __iter__(self):
+            self.n += 1
+            return iter(b5_small[:len(b5_small) - self.n])
+
+    with pytest.raises(ValueError, match="the corpus changed between passes"):
+        train(Shrinking(), **_B5_KW)
+
+
+def test_b5_7_an_endless_iterator_is_refused_at_the_memory_limit(monkeypatch):
+    import itertools
+    import time
+
+    from w2vlib import _checks
+    monkeypatch.setattr(_checks, "MAX_BYTES", 2**22)     # 4 MiB: stops after ~30k sentences
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"one-shot iterator \(repeat\) is read into memory.*"
+                                         r"Is it endless"):
+        train(itertools.repeat(["a", "b"]), **_B5_KW)
+    assert time.perf_counter() - t0 < 5
+
+
+# B.6: corpus files
+def test_b6_1_a_byte_order_mark_is_not_glued_to_the_first_word(tmp_path, b5_small):
+    path = tmp_path / "crlf_bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(" ".join(s) for s in b5_small[:20])
+                     .encode())
+    first = list(stream.LineSentences(path))[0]
+    assert first == b5_small[0]
+    vocab = corpus.Vocab.build(stream.LineSentences(path), min_count=1)
+    assert vocab.words == corpus.Vocab.build(b5_small[:20], min_count=1).words
+
+
+@pytest.mark.parametrize("kind", ["gz", "bz2"])
+def test_b6_8_compressed_corpus_files_are_read(tmp_path, b5_small, kind):
+    import bz2
+    import gzip
+    text = "\n".join(" ".join(s) for s in b5_small).encode()
+    path = tmp_path / f"corpus.txt.{kind}"
+    path.write_bytes(gzip.compress(text) if kind == "gz" else bz2.compress(text))
+    assert list(stream.LineSentences(path)) == b5_small
+    np.testing.assert_array_equal(train(path, **_B5_KW).V, train(b5_small, **_B5_KW).V)
+    ws = tmp_path / f"ws.tsv.{kind}"                   # the evaluation readers too
+    raw = "tiger\tcat\t7.35\n".encode()
+    ws.write_bytes(gzip.compress(raw) if kind == "gz" else bz2.compress(raw))
+    assert datasets.load_word_pairs(ws) == [("tiger", "cat", 7.35)]
+    broken = tmp_path / f"broken.{kind}"
+    broken.write_bytes(path.read_bytes()[:60])
+    with pytest.raises(OSError, match=f"broken.{kind}: the {'gzip' if kind == 'gz' else kind}"
+                                      " data is damaged or truncated"):
+        list(stream.LineSentences(broken))
+
+
+def test_b6_7_a_latin1_corpus_names_file_and_line_and_encoding(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("a b\nthe café\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1.txt: line 2 is not valid UTF-8 .* pass "
+                                         r"encoding= \(e.g. encoding='latin-1'\)"):
+        train(path, **_B5_KW)
+    assert list(stream.LineSentences(path, encoding="latin-1"))[1] == ["the", "café"]
+    with pytest.raises(ValueError, match="encoding: expected the name of a text encoding"):
+        stream.LineSentences(path, encoding="klingon")
+    with pytest.raises(ValueError, match="encoding: 'utf-16' does not write a newline"):
+        stream.LineSentences(path, encoding="utf-16")
+
+
+def test_b6_2_to_b6_6_other_corpus_files_keep_their_behaviour(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"the\x00cat sat\rold mac\r\n\n")
+    assert list(stream.LineSentences(path)) == [["the\x00cat", "sat"], ["old", "mac"], []]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    with pytest.raises(ValueError, match="expected at least one token, got an empty corpus"):
+        train(empty, **_B5_KW)
+    with pytest.raises(OSError, match="is not a file"):
+        train(tmp_path, **_B5_KW)

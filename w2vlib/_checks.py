@@ -200,19 +200,30 @@ def text_lines(path, encoding="utf-8"):
 
     A line that does not decode is a ``ValueError`` naming the file and the line, not a
     bare ``UnicodeDecodeError`` with neither. A byte-order mark at the start of the file
-    (U+FEFF, as some editors write) is dropped rather than glued to the first word.
+    (U+FEFF, as some editors write) is dropped rather than glued to the first word. A
+    gzip or bz2 file is decompressed as it is read (:func:`w2vlib._io.open_read`).
     """
-    with open(path, "rb") as f:
+    from ._io import open_read
+    with open_read(path) as f:
         for line_no, raw in enumerate(f, 1):
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"{path}: line {line_no} is not valid {encoding.upper()} "
-                                 f"({exc.reason} at byte {exc.start}); if the file uses "
-                                 f"another encoding, convert it to UTF-8") from None
-            if line_no == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            yield line_no, line
+            yield line_no, decode_line(raw, path, line_no, encoding)
+
+
+def decode_line(raw, path, line_no, encoding="utf-8", suggest_encoding=False):
+    """``raw`` (bytes of line ``line_no`` of ``path``) decoded; a byte-order mark at the
+    start of line 1 dropped. A ValueError names the file and line, and says what to do:
+    pass ``encoding=`` (if ``suggest_encoding``: the caller takes one) or convert the file."""
+    try:
+        line = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        todo = "pass encoding= (e.g. encoding='latin-1') or convert it to UTF-8" \
+            if suggest_encoding else "convert it to UTF-8"
+        raise ValueError(f"{os.fspath(path)}: line {line_no} is not valid {encoding.upper()} "
+                         f"({exc.reason} at byte {exc.start}); if the file uses another "
+                         f"encoding, {todo}") from None
+    if line_no == 1 and line.startswith("\ufeff"):
+        line = line[1:]
+    return line
 
 
 def check_memory(nbytes, name, what):
