@@ -811,3 +811,27 @@ def test_b6_2_to_b6_6_other_corpus_files_keep_their_behaviour(tmp_path):
         train(empty, **_B5_KW)
     with pytest.raises(OSError, match="is not a file"):
         train(tmp_path, **_B5_KW)
+
+
+# B.9: free exploration (the rows in files this branch owns)
+@pytest.mark.parametrize("rng", ["seed", 1.5, -1, True])
+def test_b9_6_negative_sampler_refuses_a_bad_rng_by_name(rng):
+    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator, an integer "
+                                        "seed >= 0 or None"):
+        corpus.NegativeSampler([3, 2, 1], rng=rng)
+
+
+@pytest.mark.parametrize("size", [-1, (2, -3), 2.5, "3"])
+def test_b9_6_negative_sampler_refuses_a_bad_size_by_name(size):
+    sampler = corpus.NegativeSampler([3, 2, 1], rng=0)
+    with pytest.raises(ValueError, match="size: expected a number of draws"):
+        sampler.sample(size)
+    assert sampler.sample((2, 3)).shape == (2, 3) and sampler.sample(0).shape == (0,)
+    assert corpus.NegativeSampler([3, 2, 1], rng=7).sample(5).tolist() == \
+        corpus.NegativeSampler([3, 2, 1], rng=np.random.default_rng(7)).sample(5).tolist()
+
+
+def test_b9_9_unsegmented_scripts_are_one_token_per_run_as_documented():
+    assert corpus.tokenize("我爱北京天安门。日本語の文章") == ["我爱北京天安门", "日本語の文章"]
+    doc = " ".join(corpus.tokenize.__doc__.split())
+    assert "are not segmented: a run of their letters is one token" in doc

@@ -367,7 +367,7 @@ class NegativeSampler:
 
     def __init__(self, counts, power=0.75, rng=None):
         self.probabilities = noise_distribution(counts, power)
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = _as_generator(rng)
         self.prob, self.alias = _alias_table(self.probabilities)
         self._n = self.probabilities.size
         self._dtype = np.int32 if self._n < 2**31 else np.int64
@@ -378,9 +378,31 @@ class NegativeSampler:
         One uniform x in [0, n) per draw: its integer part picks a column of the alias
         table, its fractional part decides between the column's word and its alias.
         """
+        shape = (size,) if isinstance(size, numbers.Integral) else \
+            tuple(size) if isinstance(size, list) else size
+        if not isinstance(shape, tuple) or not all(
+                isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_))
+                and k >= 0 for k in shape):
+            raise ValueError(f"size: expected a number of draws (an integer >= 0) or a shape "
+                             f"(a tuple of them), got {size!r}")
+        chk.check_memory(16 * math.prod(int(k) for k in shape), "size",
+                         f"{math.prod(int(k) for k in shape):,} draws")
         x = self.rng.random(size=size) * self._n
         idx = x.astype(self._dtype)
         return np.where(x - idx < self.prob[idx], idx, self.alias[idx])
+
+
+def _as_generator(rng):
+    """``rng`` if a Generator, else ``np.random.default_rng(rng)`` for a seed (an integer
+    >= 0, a SeedSequence, or None); anything else is refused naming ``rng``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence) or (
+            isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
+            and rng >= 0):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng: expected a numpy.random.Generator, an integer seed >= 0 or None, "
+                    f"got {rng!r}")
 
 
 def _alias_table(p):
