@@ -27,6 +27,7 @@ refuses them.
 
 from __future__ import annotations
 
+import numbers
 import os
 import unicodedata
 from pathlib import Path
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ._checks import as_matrix, as_words
-from ._io import atomic_write
+from ._io import atomic_write, compression
 
 __all__ = ["save_word2vec_format", "load_word2vec_format"]
 
@@ -61,6 +62,7 @@ def save_word2vec_format(path, words, vectors, binary=False):
     ``open(path, "w")`` would refuse it. A hard-linked file is replaced by a new one:
     its other names keep the old vectors.
     """
+    path, binary = _check_path(path), _check_binary(binary)
     vectors = as_matrix(vectors, "vectors")
     words, _ = as_words(words, vectors.shape[0], storable=True)
     n, d = vectors.shape
@@ -78,6 +80,23 @@ def save_word2vec_format(path, words, vectors, binary=False):
                 f.write(f"{w} {fmt % tuple(row)}\n".encode("utf-8"))
 
     atomic_write(path, write)
+
+
+def _check_path(path):
+    """A str or os.PathLike path (an int would be taken by ``open`` as a file descriptor)."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)) or not \
+            os.fspath(path):
+        raise TypeError(f"path: expected a file path (a non-empty str or os.PathLike), got "
+                        f"{path!r}")
+    return path
+
+
+def _check_binary(binary):
+    if not isinstance(binary, (bool, np.bool_)) and not (
+            isinstance(binary, numbers.Integral) and binary in (0, 1)):
+        raise TypeError(f"binary: expected True (binary format) or False (text), got "
+                        f"{binary!r}")
+    return bool(binary)
 
 
 def _check_float32_range(vectors, words):
@@ -330,7 +349,11 @@ def load_word2vec_format(path, binary=False):
     format (``binary=`` the wrong way round), or like binary rows of another dimension
     than its header declares, the message says so.
     """
+    path, binary = _check_path(path), _check_binary(binary)
     name = Path(path).name
+    if os.path.isfile(path) and compression(path):
+        raise ValueError(f"{name}: the file is {compression(path)}-compressed; decompress it "
+                         f"first (e.g. gunzip or bunzip2), then read the result")
     with open(path, "rb") as f:
         n, d = _parse_header(f, path, binary)
         try:
