@@ -82,9 +82,26 @@ def _check_loaded_or_clear(path, binary):
 def test_load_of_a_damaged_file(tmp_path_factory, binary, data):
     path = _good_file(tmp_path_factory.mktemp("load"), binary)
     raw = bytearray(path.read_bytes())
-    how = data.draw(st.sampled_from(["truncate", "flip", "insert", "delete", "header"]))
+    how = data.draw(st.sampled_from(["truncate", "flip", "insert", "delete", "header",
+                                     "value"]))
     i = data.draw(st.integers(0, len(raw) - 1))
-    if how == "truncate":
+    if how == "value":                 # one value that float32 cannot hold, or not a number
+        row, col = data.draw(st.integers(0, len(WORDS) - 1)), data.draw(st.integers(0, 2))
+        value = data.draw(st.sampled_from(["nan", "inf", "-inf", "1e39", "-1e999"]))
+        lines = raw.split(b"\n")
+        if binary:
+            body = bytes(raw).split(b"\n", 1)[1]
+            start = body.index(WORDS[row].encode() + b" ") + len(WORDS[row].encode()) + 1
+            x = np.array([float(value)]).astype("<f4").tobytes() if value != "1e39" else \
+                np.array([np.inf], "<f4").tobytes()
+            start += 4 * col
+            raw = lines[0] + b"\n" + body[:start] + x + body[start + 4:]
+        else:
+            parts = lines[row + 1].split(b" ")
+            parts[col + 1] = value.encode()
+            lines[row + 1] = b" ".join(parts)
+            raw = b"\n".join(lines)
+    elif how == "truncate":
         raw = raw[:i]
     elif how == "flip":
         raw[i] = data.draw(st.integers(0, 255))
@@ -97,6 +114,8 @@ def test_load_of_a_damaged_file(tmp_path_factory, binary, data):
         raw = f"{n} {d}\n".encode() + raw.split(b"\n", 1)[1]
     path.write_bytes(bytes(raw))
     loaded = _check_loaded_or_clear(path, binary)
+    if how == "value":
+        assert loaded is None, "a non-finite value was read"
     if loaded is not None and how == "header":
         assert loaded[1].shape == (n, d)
 
