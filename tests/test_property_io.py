@@ -34,7 +34,7 @@ def _vectors():
     return np.random.default_rng(0).normal(size=(len(WORDS), 3))
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(arg=st.sampled_from(["path", "words", "vectors", "binary"]), bad=BAD)
 def test_save_with_one_bad_argument(tmp_path_factory, arg, bad):
     folder = tmp_path_factory.mktemp("save")
@@ -77,7 +77,7 @@ def _check_loaded_or_clear(path, binary):
     return words, V
 
 
-@settings(max_examples=80)
+@settings(max_examples=50)
 @given(binary=st.booleans(), data=st.data())
 def test_load_of_a_damaged_file(tmp_path_factory, binary, data):
     path = _good_file(tmp_path_factory.mktemp("load"), binary)

@@ -107,6 +107,8 @@ def normalize(text, lowercase=True):
     """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if text.isascii():                    # no format character; NFKC leaves ASCII as it is
+        return text.lower() if lowercase else text
     if _ZWSP in text:
         text = text.replace(_ZWSP, " ")
     text = unicodedata.normalize("NFKC", _format_pattern().sub("", text))
