@@ -265,7 +265,8 @@ def load_analogies(path, lowercase=True):
 
 
 def write_analogies(path, questions):
-    """Write :class:`Analogy` tuples (or 5-tuples) in ``questions-words.txt`` format."""
+    """Write :class:`Analogy` tuples (or 5-tuples) in ``questions-words.txt`` format
+    (UTF-8, LF line ends; atomically, through :func:`w2vlib._io.atomic_write`)."""
     lines, current = [], None
     for i, q in enumerate(questions):
         if len(q) != 5 or not all(isinstance(w, str) and w and not any(c.isspace() for c in w)
@@ -278,7 +279,7 @@ def write_analogies(path, questions):
         lines.append(" ".join(q[1:]))
     if not lines:
         raise ValueError("questions: expected at least one question, got none")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write(path, "\n".join(lines) + "\n", binary=False, encoding="utf-8", newline="\n")
 
 
 def load_word_pairs(path, lowercase=True, delimiter="\t"):
