@@ -82,7 +82,8 @@ def atomic_write(path, writer, *, binary=True, encoding="utf-8", newline=None):
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except PermissionError as exc:
             raise PermissionError(f"{shown}: cannot write in {target.parent} "
-                                  f"({exc.strerror})") from None
+                                  f"({exc.strerror}); make the directory writable or "
+                                  f"choose another path") from None
         kwargs = {} if binary else dict(encoding=encoding, newline=newline)
         with os.fdopen(fd, "wb" if binary else "w", **kwargs) as f:
             if isinstance(writer, (bytes, bytearray, str)):
