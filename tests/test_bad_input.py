@@ -835,3 +835,40 @@ def test_b9_9_unsegmented_scripts_are_one_token_per_run_as_documented():
     assert corpus.tokenize("我爱北京天安门。日本語の文章") == ["我爱北京天安门", "日本語の文章"]
     doc = " ".join(corpus.tokenize.__doc__.split())
     assert "are not segmented: a run of their letters is one token" in doc
+
+
+class _Lines:
+    """Token lists read from an open file, one line per next()."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.f.readline()
+        if not line:
+            raise StopIteration
+        return line.split()
+
+
+class _Rewinding:
+    """__iter__ rewinds one file and returns the same iterator object on every pass."""
+
+    def __init__(self, f):
+        self.f, self.lines = f, _Lines(f)
+
+    def __iter__(self):
+        self.f.seek(0)
+        return self.lines
+
+
+def test_b5_4_a_shared_iterator_that_rewinds_is_accepted(tmp_path, b5_small):
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in b5_small))
+    with open(path, encoding="utf-8") as f:
+        corpus_ = _Rewinding(f)
+        assert iter(corpus_) is iter(corpus_)
+        np.testing.assert_array_equal(train(corpus_, **_B5_KW).V,
+                                      train(b5_small, **_B5_KW).V)

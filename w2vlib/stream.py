@@ -156,24 +156,34 @@ def _read_once(iterator):
 
 
 class _OnePassGuard:
-    """A re-iterable passed through, that refuses a second pass which would silently
-    read nothing: an object whose ``__iter__`` returns the same iterator every time."""
+    """A re-iterable passed through, that refuses a pass which silently reads nothing
+    because ``__iter__`` returned the iterator of an earlier pass, already used up (an
+    object whose ``__iter__`` returns one shared iterator). An ``__iter__`` that returns
+    the same object rewound (a file after ``seek(0)``) reads its data again and passes."""
 
     def __init__(self, inner):
-        self.inner, self._last = inner, None
+        self.inner, self._last, self._seen = inner, None, False
 
     def __iter__(self):
         it = iter(self.inner)
-        if it is self._last:
+        shared = it is self._last
+        self._last = it
+        return self._pass(it, shared)
+
+    def _pass(self, it, shared):
+        read = 0
+        for sentence in it:
+            read += 1
+            yield sentence
+        if shared and not read and self._seen:
             name = type(self.inner).__name__
             raise TypeError(
                 f"sentences: iter() of this {name} returns the same iterator on every "
-                f"call, so the corpus can be read only once, and training reads it once "
-                f"per epoch after a vocabulary pass. Make {name}.__iter__ return a new "
-                f"iterator each time (write it as a generator function, with yield), or "
-                f"pass list(...) of it")
-        self._last = it
-        return it
+                f"call, which the previous pass used up, so this pass read nothing; "
+                f"training reads the corpus once per epoch after a vocabulary pass. Make "
+                f"{name}.__iter__ return a new iterator each time (write it as a "
+                f"generator function, with yield), or pass list(...) of it")
+        self._seen = self._seen or read > 0
 
 
 def _as_source(sentences):
