@@ -199,15 +199,31 @@ def text_lines(path, encoding="utf-8"):
     """Yield ``(line_no, line)`` for a text file, counting from 1.
 
     A line that does not decode is a ``ValueError`` naming the file and the line, not a
-    bare ``UnicodeDecodeError`` with neither.
+    bare ``UnicodeDecodeError`` with neither. A byte-order mark at the start of the file
+    (U+FEFF, as some editors write) is dropped rather than glued to the first word. A
+    gzip or bz2 file is decompressed as it is read (:func:`w2vlib._io.open_read`).
     """
-    with open(path, "rb") as f:
+    from ._io import open_read
+    with open_read(path) as f:
         for line_no, raw in enumerate(f, 1):
-            try:
-                yield line_no, raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"{path}: line {line_no} is not valid {encoding.upper()} "
-                                 f"({exc.reason} at byte {exc.start})") from None
+            yield line_no, decode_line(raw, path, line_no, encoding)
+
+
+def decode_line(raw, path, line_no, encoding="utf-8", suggest_encoding=False):
+    """``raw`` (bytes of line ``line_no`` of ``path``) decoded; a byte-order mark at the
+    start of line 1 dropped. A ValueError names the file and line, and says what to do:
+    pass ``encoding=`` (if ``suggest_encoding``: the caller takes one) or convert the file."""
+    try:
+        line = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        todo = "pass encoding= (e.g. encoding='latin-1') or convert it to UTF-8" \
+            if suggest_encoding else "convert it to UTF-8"
+        raise ValueError(f"{os.fspath(path)}: line {line_no} is not valid {encoding.upper()} "
+                         f"({exc.reason} at byte {exc.start}); if the file uses another "
+                         f"encoding, {todo}") from None
+    if line_no == 1 and line.startswith("\ufeff"):
+        line = line[1:]
+    return line
 
 
 def check_memory(nbytes, name, what):
@@ -239,11 +255,18 @@ def check_finite_result(*results, inputs):
                          "to stay finite; the loss or its gradient overflowed")
 
 
+#: The characters that end a word in the word2vec formats (what the reader splits on:
+#: ASCII whitespace). Other Unicode spaces, such as a no-break space, are stored and read
+#: back as part of the word.
+_FORMAT_SPACE = frozenset(" \t\n\r\x0b\x0c")
+
+
 def as_words(words, n, *, storable=False):
     """A list of n distinct, non-empty strings (one word per row of an (n, d) matrix).
 
-    storable: also refuse whitespace inside a word (the word2vec file formats cannot
-    store it). Returns ``(words, index)`` with index the dict word -> row.
+    storable: also refuse a word holding ASCII whitespace (the word2vec file formats
+    cannot store it; other Unicode spaces are stored and read back).
+    Returns ``(words, index)`` with index the dict word -> row.
     """
     if isinstance(words, (str, bytes)):
         raise ValueError(f"words: expected a sequence of strings, got a single "
@@ -256,9 +279,10 @@ def as_words(words, n, *, storable=False):
     for i, w in enumerate(words):
         if not isinstance(w, str) or not w:
             raise ValueError(f"words: expected non-empty strings, got {w!r} at position {i}")
-        if storable and any(ch.isspace() for ch in w):
-            raise ValueError(f"words: word {w!r} at position {i} contains whitespace, which the "
-                             f"word2vec formats cannot store")
+        if storable and any(ch in _FORMAT_SPACE for ch in w):
+            raise ValueError(f"words: word {w!r} at position {i} contains whitespace "
+                             f"(space, tab, newline, CR, VT or FF), which the word2vec "
+                             f"formats cannot store")
         if w in index:
             raise ValueError(f"words: expected distinct words, {w!r} appears at positions "
                              f"{index[w]} and {i}")

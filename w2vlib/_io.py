@@ -17,12 +17,14 @@ contents); :func:`atomic_write` says so in its docstring rather than writing in 
 because an in-place write is not atomic.
 """
 
+import bz2
+import gzip
 import os
 import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["atomic_write", "resolve_target"]
+__all__ = ["atomic_write", "resolve_target", "open_read", "compression"]
 
 
 def resolve_target(path):
@@ -80,7 +82,8 @@ def atomic_write(path, writer, *, binary=True, encoding="utf-8", newline=None):
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except PermissionError as exc:
             raise PermissionError(f"{shown}: cannot write in {target.parent} "
-                                  f"({exc.strerror})") from None
+                                  f"({exc.strerror}); make the directory writable or "
+                                  f"choose another path") from None
         kwargs = {} if binary else dict(encoding=encoding, newline=newline)
         with os.fdopen(fd, "wb" if binary else "w", **kwargs) as f:
             if isinstance(writer, (bytes, bytearray, str)):
@@ -98,3 +101,63 @@ def atomic_write(path, writer, *, binary=True, encoding="utf-8", newline=None):
             pass
         raise
     return target
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BZ2_MAGIC = (b"BZh", b"\x31\x41\x59\x26\x53\x59")     # "BZh", a level 1-9, a block magic
+
+
+def compression(path):
+    """``"gzip"``, ``"bz2"`` or None: how the file at ``path`` is compressed, read from
+    its first bytes (not its name), so a ``.gz`` or ``.bz2`` file is recognised whatever
+    it is called, and a plain file named ``.gz`` is read as it is."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+    if head[:2] == _GZIP_MAGIC:
+        return "gzip"
+    if head[:3] == _BZ2_MAGIC[0] and head[3:4] in b"123456789" and head[4:10] == _BZ2_MAGIC[1]:
+        return "bz2"
+    return None
+
+
+class _Named:
+    """A decompressing reader whose errors name the file (and say it is compressed)."""
+
+    def __init__(self, f, path, kind):
+        self.f, self.path, self.kind = f, path, kind
+
+    def __iter__(self):
+        it = iter(self.f)
+        while True:
+            try:
+                line = next(it)
+            except StopIteration:
+                return
+            except (OSError, EOFError, ValueError) as exc:
+                raise OSError(f"{self.path}: the {self.kind} data is damaged or truncated "
+                              f"({exc})") from None
+            yield line
+
+    def read(self, n=-1):
+        try:
+            return self.f.read(n)
+        except (OSError, EOFError, ValueError) as exc:
+            raise OSError(f"{self.path}: the {self.kind} data is damaged or truncated "
+                          f"({exc})") from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
+def open_read(path):
+    """Open ``path`` for reading bytes, decompressing gzip and bz2 files on the fly (as
+    gensim's ``LineSentence`` does); see :func:`compression`. Use as a context manager;
+    iterating gives lines (bytes)."""
+    kind = compression(path)
+    if kind is None:
+        return open(path, "rb")
+    opener = gzip.open if kind == "gzip" else bz2.open
+    return _Named(opener(path, "rb"), os.fspath(path), kind)

@@ -20,7 +20,6 @@ of word indices ``0..n-1``; an empty sentence is allowed and contributes nothing
 import math
 import numbers
 import re
-import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from . import _checks as chk
 
 __all__ = [
     "tokenize",
+    "normalize",
     "Vocab",
     "keep_probability",
     "subsample",
@@ -45,30 +45,76 @@ __all__ = [
 ]
 
 _WORD = None             # compiled on first use: letters followed by letters or marks
+_FORMAT = None           # compiled on first use: format characters (category Cf)
+_ZWSP = "\u200b"         # zero-width space: a word separator, not a format character to drop
 
 SUBSAMPLING_FORMULAS = ("word2vec", "paper", "d2l")
 
 
 # --------------------------------------------------------------------------- tokens
-def _word_pattern():
-    """A letter followed by letters and combining marks (Unicode categories L*, M*).
+def _category_class(prefix, skip=""):
+    """A regex character class of every code point whose category starts with ``prefix``.
 
-    Python's ``re`` has no ``\\p{M}``, so the ranges of the mark categories are read
-    from :mod:`unicodedata` once (about 0.15 s) and put in a character class.
+    Python's ``re`` has no ``\\p{M}``, so the ranges are read from :mod:`unicodedata`
+    (about 0.15 s per category, once).
     """
+    import sys
+    ranges, start = [], None
+    for cp in range(sys.maxunicode + 2):
+        hit = cp <= sys.maxunicode and unicodedata.category(chr(cp)).startswith(prefix) \
+            and chr(cp) not in skip
+        if hit and start is None:
+            start = cp
+        elif not hit and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
+            start = None
+    return "".join(ranges)
+
+
+def _word_pattern():
+    """A letter followed by letters and combining marks (Unicode categories L*, M*)."""
     global _WORD
     if _WORD is None:
-        ranges, start = [], None
-        for cp in range(sys.maxunicode + 2):
-            mark = cp <= sys.maxunicode and unicodedata.category(chr(cp))[0] == "M"
-            if mark and start is None:
-                start = cp
-            elif not mark and start is not None:
-                ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
-                start = None
-        marks = "".join(ranges)
-        _WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{marks}])*")
+        _WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_category_class('M')}])*")
     return _WORD
+
+
+def _format_pattern():
+    global _FORMAT
+    if _FORMAT is None:
+        _FORMAT = re.compile(f"[{_category_class('Cf', skip=_ZWSP)}]+")
+    return _FORMAT
+
+
+def normalize(text, lowercase=True):
+    """The normalisation of :func:`tokenize`, shared by every reader of word lists.
+
+    1. Format characters (Unicode category Cf) are dropped: zero-width joiner and
+       non-joiner, bidirectional marks (LRM, RLM, embeddings, isolates), the byte-order
+       mark U+FEFF, the soft hyphen, the word joiner. They change how a word is drawn
+       (joined glyphs, direction), not which word it is, so ``"می\u200cخواهم"`` and
+       ``"میخواهم"`` are one word, as are ``"क्\u200dष"`` and ``"क्ष"``. The zero-width
+       space U+200B is the exception: it separates words (Thai, Khmer), so it becomes
+       a space.
+    2. NFKC: canonical composition (NFD "e" + U+0301 becomes "é") and compatibility
+       forms (the ligature "ﬁ" becomes "fi", fullwidth "ＦＵＬＬ" becomes "FULL").
+    3. If ``lowercase``: ``str.lower``, NFKC again (lowercasing can produce sequences that
+       compose), and the combining dot above that lowercasing leaves after "i" (from
+       "İ", U+0130) is dropped, so "İstanbul" gives "istanbul". This is lowercasing, not
+       ``str.casefold``: "straße" and "strasse" stay two words.
+
+    text: str. Returns the normalised str.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if text.isascii():                    # no format character; NFKC leaves ASCII as it is
+        return text.lower() if lowercase else text
+    if _ZWSP in text:
+        text = text.replace(_ZWSP, " ")
+    text = unicodedata.normalize("NFKC", _format_pattern().sub("", text))
+    if lowercase:
+        text = unicodedata.normalize("NFKC", text.lower()).replace("i\u0307", "i")
+    return text
 
 
 def tokenize(text):
@@ -80,16 +126,22 @@ def tokenize(text):
     combining. Digits, punctuation, underscores and whitespace separate tokens and are
     dropped: "Don't panic: 42 towels!" gives ["don", "t", "panic", "towels"].
 
-    The text is NFKC-normalised, lowercased, and normalised again (lowercasing can
-    produce sequences that compose); the combining dot above that lowercasing leaves
-    after "i" (from "İ", U+0130) is dropped, so "İstanbul" gives ["istanbul"].
+    The text is first normalised by :func:`normalize` (format characters such as a
+    zero-width joiner or non-joiner dropped, NFKC, lowercase; "İstanbul" gives
+    ["istanbul"], "می\u200cخواهم" one token "میخواهم"). The evaluation readers
+    (:mod:`w2vlib.evaluate`, :func:`w2vlib.datasets.load_analogies` and
+    :func:`~w2vlib.datasets.load_word_pairs`) normalise their words the same way, so a
+    word of an evaluation file matches the token that :func:`tokenize` makes of it.
+
+    Scripts written without spaces between words (Chinese, Japanese, Thai, ...) are not
+    segmented: a run of their letters is one token, so "我爱北京天安门。日本語の文章" gives
+    ["我爱北京天安门", "日本語の文章"]. Segment such text first (e.g. with a word segmenter
+    such as jieba or MeCab) and pass the words separated by spaces.
     text: str. Returns a list of str (empty for text without letters).
     """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
-    text = text.replace("i\u0307", "i")
-    return _word_pattern().findall(text)
+    return _word_pattern().findall(normalize(text))
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -317,7 +369,7 @@ class NegativeSampler:
 
     def __init__(self, counts, power=0.75, rng=None):
         self.probabilities = noise_distribution(counts, power)
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = _as_generator(rng)
         self.prob, self.alias = _alias_table(self.probabilities)
         self._n = self.probabilities.size
         self._dtype = np.int32 if self._n < 2**31 else np.int64
@@ -328,9 +380,31 @@ class NegativeSampler:
         One uniform x in [0, n) per draw: its integer part picks a column of the alias
         table, its fractional part decides between the column's word and its alias.
         """
+        shape = (size,) if isinstance(size, numbers.Integral) else \
+            tuple(size) if isinstance(size, list) else size
+        if not isinstance(shape, tuple) or not all(
+                isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_))
+                and k >= 0 for k in shape):
+            raise ValueError(f"size: expected a number of draws (an integer >= 0) or a shape "
+                             f"(a tuple of them), got {size!r}")
+        chk.check_memory(16 * math.prod(int(k) for k in shape), "size",
+                         f"{math.prod(int(k) for k in shape):,} draws")
         x = self.rng.random(size=size) * self._n
         idx = x.astype(self._dtype)
         return np.where(x - idx < self.prob[idx], idx, self.alias[idx])
+
+
+def _as_generator(rng):
+    """``rng`` if a Generator, else ``np.random.default_rng(rng)`` for a seed (an integer
+    >= 0, a SeedSequence, or None); anything else is refused naming ``rng``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence) or (
+            isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
+            and rng >= 0):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng: expected a numpy.random.Generator, an integer seed >= 0 or None, "
+                    f"got {rng!r}")
 
 
 def _alias_table(p):

@@ -37,7 +37,6 @@ import bz2
 import gzip
 import numbers
 import os
-import secrets
 import urllib.error
 import urllib.request
 import zipfile
@@ -48,7 +47,8 @@ from pathlib import Path
 import numpy as np
 
 from . import _checks
-from .corpus import tokenize
+from ._io import atomic_write
+from .corpus import normalize, tokenize
 
 __all__ = [
     "cache_dir",
@@ -148,16 +148,9 @@ def _datapath(name):
 
 def _atomic_write_bytes(path, writer):
     """Call ``writer(fileobj)`` on a temporary file next to ``path``, then rename it over
-    ``path``: readers never see a partial file, and a failure leaves nothing behind."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        with open(tmp, "xb") as f:
-            writer(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    ``path`` (:func:`w2vlib._io.atomic_write`): readers never see a partial file, a failure
+    leaves nothing behind, a symbolic link is followed and a file's mode is kept."""
+    atomic_write(path, writer)
 
 
 # -- gensim's test data ---------------------------------------------------------------------
@@ -241,7 +234,10 @@ def load_analogies(path, lowercase=True):
 
     The format: section lines ``: name`` and question lines ``a b c d`` (*a : b :: c : d*).
     Blank lines are skipped; anything else is an error (``ValueError`` naming the line).
-    ``lowercase=True`` lowercases the words (our corpora are lowercase).
+    A byte-order mark at the start is dropped. Words are normalised as
+    :func:`w2vlib.corpus.tokenize` normalises text (:func:`w2vlib.corpus.normalize`:
+    format characters such as ZWJ or a right-to-left mark dropped, NFKC), and
+    ``lowercase=True`` lowercases them the tokenizer's way (our corpora are lowercase).
     """
     path = Path(path)
     out, section = [], None
@@ -261,8 +257,7 @@ def load_analogies(path, lowercase=True):
         if len(words) != 4:
             raise ValueError(f"{path.name}: line {line_no}: expected 4 words 'a b c d', got "
                              f"{len(words)}: {line.strip()[:60]!r}")
-        if lowercase:
-            words = [w.lower() for w in words]
+        words = [normalize(w, lowercase=lowercase) for w in words]
         out.append(Analogy(section, *words))
     if not out:
         raise ValueError(f"{path.name}: expected analogy questions, found none")
@@ -270,7 +265,8 @@ def load_analogies(path, lowercase=True):
 
 
 def write_analogies(path, questions):
-    """Write :class:`Analogy` tuples (or 5-tuples) in ``questions-words.txt`` format."""
+    """Write :class:`Analogy` tuples (or 5-tuples) in ``questions-words.txt`` format
+    (UTF-8, LF line ends; atomically, through :func:`w2vlib._io.atomic_write`)."""
     lines, current = [], None
     for i, q in enumerate(questions):
         if len(q) != 5 or not all(isinstance(w, str) and w and not any(c.isspace() for c in w)
@@ -283,13 +279,15 @@ def write_analogies(path, questions):
         lines.append(" ".join(q[1:]))
     if not lines:
         raise ValueError("questions: expected at least one question, got none")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write(path, "\n".join(lines) + "\n", binary=False, encoding="utf-8", newline="\n")
 
 
 def load_word_pairs(path, lowercase=True, delimiter="\t"):
     """Read a word-similarity file (WordSim353 format): ``word1<TAB>word2<TAB>score`` lines.
 
-    Lines starting with ``#`` and blank lines are skipped. Returns a list of
+    Lines starting with ``#`` and blank lines are skipped, and a byte-order mark at the
+    start is dropped. Words are normalised as in :func:`load_analogies` (the tokenizer's
+    normalisation; ``lowercase=True`` also lowercases). Returns a list of
     ``(word1, word2, score)`` tuples; a malformed line is a ``ValueError`` naming it.
     """
     path = Path(path)
@@ -307,8 +305,7 @@ def load_word_pairs(path, lowercase=True, delimiter="\t"):
         if not np.isfinite(score):
             raise ValueError(f"{path.name}: line {line_no}: expected a finite score, got "
                              f"{parts[2].strip()!r}")
-        if lowercase:
-            a, b = a.lower(), b.lower()
+        a, b = normalize(a, lowercase=lowercase), normalize(b, lowercase=lowercase)
         pairs.append((a, b, score))
     if not pairs:
         raise ValueError(f"{path.name}: expected word pairs, found none")

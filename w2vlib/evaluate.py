@@ -21,12 +21,21 @@ figures in the book are comparable with gensim's:
 
 * only the first ``restrict_vocab`` words (the most frequent ones) are used, both to
   decide whether a question is covered and as candidate answers;
-* matching is case-insensitive: the vocabulary and the file are upper-cased, and when
-  several vocabulary words differ only by case, the first (most frequent) one stands for
-  all of them;
+* matching is case-insensitive: the vocabulary and the file are compared after the
+  normalisation of :func:`w2vlib.corpus.normalize` (the tokenizer's: format characters
+  such as ZWJ, ZWNJ, bidi marks and a BOM dropped, NFKC, lowercase), and when several
+  vocabulary words differ only by case, the first (most frequent) one stands for all of
+  them. gensim upper-cases both sides instead; for ASCII words the two rules agree (and
+  the questions are reported upper-cased, as gensim does), but for other words they
+  differ on purpose: an NFD, fullwidth or "İstanbul" spelling, or one with an invisible
+  mark, matches the token :func:`w2vlib.corpus.tokenize` makes of it, and "straße" and
+  "strasse" stay two words (``upper()`` makes both "STRASSE"). With
+  ``case_insensitive=False`` the same normalisation is applied without lowercasing;
 * a question with any word outside that restricted vocabulary is *not covered*: it is
-  counted in ``n_oov`` and skipped (neither correct nor incorrect); a line that does not
-  hold exactly four words is skipped and not counted at all;
+  counted in ``n_oov`` and skipped (neither correct nor incorrect), and ``oov_words``
+  says, for each missing word, why (not in the vocabulary, beyond ``restrict_vocab``, or
+  nothing left after normalisation); a line that does not hold exactly four words is
+  skipped and not counted as a question (``n_malformed`` counts such lines);
 * the prediction is the best-scoring word among the top 5 candidates (query words
   removed by index) whose upper-cased form is not one of the query words; when all five
   are case variants of query words, the fifth is the prediction (this mirrors gensim's loop);
@@ -51,6 +60,7 @@ import numpy as np
 
 from . import _checks as chk
 from ._checks import as_float_array, as_matrix, as_vector, as_words
+from .corpus import normalize
 
 __all__ = [
     "KeyedVectors",
@@ -80,6 +90,42 @@ def _check_eps(eps):
     return chk.positive_float(eps, "eps")
 
 
+def _unit_rows(M):
+    """``(unit, norms)``: the rows of ``M`` scaled to length 1 (zero rows stay zero), in
+    ``M``'s dtype, and their lengths in float64.
+
+    Rows of ordinary size are computed as gensim does (``np.linalg.norm`` in ``M``'s
+    dtype, then a division), so cosines agree with gensim's to the last bit. A row whose
+    squares would overflow or underflow in that dtype (float32: entries beyond ~1e15 or
+    all below ~1e-15, e.g. 1e20 or 1e-25) is first divided by its largest absolute entry
+    in float64, so that its direction, and so its cosines, are still right.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        norms = np.linalg.norm(M, axis=1).astype(np.float64)
+    limit = 1e15 if M.dtype == np.float32 else 1e150
+    big = np.abs(M).max(axis=1) if M.shape[1] else np.zeros(M.shape[0])
+    odd = (big > limit) | ((big < 1 / limit) & (big > 0))
+    safe = np.where(norms > 0, norms, 1)
+    unit = M / safe[:, None].astype(M.dtype)
+    if odd.any():
+        rows = M[odd].astype(np.float64) / big[odd, None]
+        length = np.linalg.norm(rows, axis=1)
+        unit[odd] = (rows / length[:, None]).astype(M.dtype)
+        norms[odd] = big[odd] * length          # inf only beyond float64's range
+    return unit, norms
+
+
+def _unit_vector(v, name):
+    """``v`` scaled to length 1 in float64, without overflow or underflow; a zero vector
+    is refused naming ``name``."""
+    v = np.asarray(v, dtype=np.float64)
+    big = np.abs(v).max()
+    if big == 0:
+        raise ValueError(f"{name}: expected a non-zero vector, got all zeros")
+    v = v / big
+    return v / np.linalg.norm(v)
+
+
 class KeyedVectors:
     """Words and their vectors: ``KeyedVectors(words, vectors)``.
 
@@ -92,7 +138,15 @@ class KeyedVectors:
         Row ``i`` is the vector of ``words[i]`` (e.g. ``V``, ``U`` or ``U + V``). Kept in
         its dtype (float32 or float64; other numeric types become float64).
 
-    A zero row has no direction: its cosine with every word is taken to be 0.
+    A zero row has no direction: its cosine with every word is taken to be 0. Cosines
+    are computed without float overflow or underflow: rows such as 1e20 or 1e-25 times
+    a vector have the cosines of that vector.
+
+    Looking a word up (``kv[word]``, ``word in kv``, the query words of every method)
+    tries the word as given, then its :func:`w2vlib.corpus.normalize` form without
+    lowercasing (NFKC, format characters such as ZWJ or a right-to-left mark dropped),
+    so an NFD "café" finds the vocabulary's NFC "café". Case is not folded: a vocabulary
+    may hold "Paris" and "paris" as two words.
     """
 
     def __init__(self, words, vectors):
@@ -102,10 +156,7 @@ class KeyedVectors:
         self.key_to_index = index
         self.vectors = np.array(vectors, order="C", copy=True)   # a copy: later changes to the
         self.vectors.setflags(write=False)                      # caller's array do not leak in
-        norms = np.linalg.norm(self.vectors, axis=1)
-        safe = np.where(norms > 0, norms, 1)
-        self.norms = norms
-        self._unit = self.vectors / safe[:, None].astype(self.vectors.dtype)
+        self._unit, self.norms = _unit_rows(self.vectors)
         self._unit.setflags(write=False)
 
     # -- basic container protocol ---------------------------------------------------
@@ -123,7 +174,16 @@ class KeyedVectors:
         return len(self.words)
 
     def __contains__(self, word):
-        return word in self.key_to_index
+        return self._find(word) is not None
+
+    def _find(self, word):
+        """The row of ``word`` as given, else of its normalised form, else None."""
+        if not isinstance(word, str):
+            return None
+        i = self.key_to_index.get(word)
+        if i is None:
+            i = self.key_to_index.get(normalize(word, lowercase=False))
+        return i
 
     def __repr__(self):
         return f"KeyedVectors(n={self.n}, d={self.d}, dtype={self.vectors.dtype})"
@@ -131,10 +191,10 @@ class KeyedVectors:
     def index(self, word, name="word"):
         """Row of ``word``; KeyError naming the argument and the word if it is not in the
         vocabulary."""
-        try:
-            return self.key_to_index[word]
-        except (KeyError, TypeError):
-            raise KeyError(f"{name}: word {word!r} not in vocabulary") from None
+        i = self._find(word)
+        if i is None:
+            raise KeyError(f"{name}: word {word!r} not in vocabulary")
+        return i
 
     def __getitem__(self, word):
         return self.vectors[self.index(word)]
@@ -191,8 +251,11 @@ class KeyedVectors:
         weights = np.array([1.0] * len(positive) + [-1.0] * len(negative))
         mean = weights @ self._unit[idx].astype(np.float64)
         norm = np.linalg.norm(mean)
-        if norm > 0:
-            mean /= norm
+        if not norm > 1e-12:
+            raise ValueError(f"positive/negative: the query {positive} minus {negative} has "
+                             f"no direction (its unit vectors cancel out, or the words have "
+                             f"zero vectors), so no word is nearer than another")
+        mean /= norm
         scores = self._unit[:r] @ mean.astype(self._unit.dtype)
         return self._top(scores, set(idx), topn)
 
@@ -201,10 +264,7 @@ class KeyedVectors:
         vector = as_vector(vector, "vector", d=self.d)
         topn = _check_positive_int(topn, "topn")
         r = self._restrict(restrict_vocab)
-        norm = np.linalg.norm(vector)
-        if norm == 0:
-            raise ValueError("vector: expected a non-zero vector, got all zeros")
-        scores = self._unit[:r] @ (vector / norm).astype(self._unit.dtype)
+        scores = self._unit[:r] @ _unit_vector(vector, "vector").astype(self._unit.dtype)
         return self._top(scores, set(), topn)
 
     def _analogy_scores(self, ia, ib, ic, r, method, eps):
@@ -313,7 +373,10 @@ class AnalogyResult:
 
     ``sections`` holds the file's sections in order; ``total`` pools them (gensim's
     ``'Total accuracy'`` entry). ``n_questions`` counts well-formed question lines,
-    ``n_oov`` those with a word outside the restricted vocabulary (skipped).
+    ``n_oov`` those with a word outside the restricted vocabulary (skipped);
+    ``oov_words`` maps each such word (as reported, upper-cased when matching ignores
+    case) to the reason it was not found, and :attr:`oov_summary` says it in a sentence.
+    ``n_malformed`` counts the lines skipped because they do not hold four words.
     """
     sections: list
     total: AnalogySection
@@ -321,6 +384,14 @@ class AnalogyResult:
     n_oov: int
     method: str
     restrict_vocab: int
+    oov_words: dict = field(default_factory=dict)
+    n_malformed: int = 0
+
+    @property
+    def oov_summary(self):
+        """Why questions were not covered, e.g. "3 questions out of vocabulary: 2 word(s)
+        not in the vocabulary (e.g. 'ZEBRA', ...)"; '' when every question is covered."""
+        return _oov_summary(self.n_oov, self.oov_words, "questions")
 
     @property
     def accuracy(self):
@@ -369,17 +440,55 @@ class AnalogyResult:
 
 
 def _ok_vocab(kv, restrict_vocab, case_insensitive):
-    """gensim's ``ok_vocab``: (folded) word -> row, the first of case variants winning."""
-    keys = kv.words[:restrict_vocab]
-    fold = str.upper if case_insensitive else (lambda s: s)
-    return {fold(k): i for i, k in reversed(list(enumerate(keys)))}, fold
+    """gensim's ``ok_vocab``: key -> row, the first of the words with one key winning.
+
+    The key of a word is its :func:`w2vlib.corpus.normalize` form (lowercased if
+    ``case_insensitive``), for the vocabulary and the file alike. Returns ``(ok_vocab,
+    keys, reason)``: ``keys[i]`` is the key of word i (i < restrict_vocab), ``reason(key)``
+    says why a key is not in ``ok_vocab``.
+    """
+    def fold(word):
+        return normalize(word, lowercase=case_insensitive)
+
+    keys = [fold(k) for k in kv.words[:restrict_vocab]]
+    ok = {keys[i]: i for i in reversed(range(restrict_vocab))}
+    rank = {}
+
+    def reason(key):
+        if not key or any(ch.isspace() for ch in key):
+            return "no single word left after normalisation"
+        if not rank and restrict_vocab < kv.n:          # the rest, on the first miss
+            for i in reversed(range(restrict_vocab, kv.n)):
+                rank[fold(kv.words[i])] = i
+        if key in rank:
+            return f"beyond restrict_vocab={restrict_vocab} (row {rank[key]})"
+        return "not in the vocabulary"
+
+    return ok, keys, reason
 
 
-def _choose(kv, candidates, ignore, ok_vocab, fold):
-    """gensim's choice among the top candidates: the first whose folded form is allowed."""
+def _shown(key, case_insensitive):
+    """A question's word as reported: upper-cased when matching ignores case (gensim)."""
+    return key.upper() if case_insensitive else key
+
+
+def _oov_summary(n_oov, oov_words, what):
+    """'{n} {what} out of vocabulary: ...' with the reasons counted, or '' for none."""
+    if not n_oov:
+        return ""
+    by = {}
+    for word, why in oov_words.items():
+        by.setdefault(why.split(" (row")[0], []).append(word)
+    parts = [f"{len(ws)} word(s) {why} (e.g. {', '.join(repr(w) for w in ws[:3])})"
+             for why, ws in by.items()]
+    return f"{n_oov} {what} out of vocabulary: " + "; ".join(parts)
+
+
+def _choose(keys, candidates, ignore, ok_vocab):
+    """gensim's choice among the top candidates: the first whose key is allowed."""
     predicted = None
     for i in candidates:
-        predicted = fold(kv.words[i])
+        predicted = keys[i]
         if predicted in ok_vocab and predicted not in ignore:
             break
     return predicted
@@ -399,13 +508,17 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, method="3cosadd", case_in
     method = _check_method(method)
     eps = _check_eps(eps)
     r = kv._restrict(restrict_vocab)
-    ok_vocab, fold = _ok_vocab(kv, r, case_insensitive)
+    ok_vocab, keys, reason = _ok_vocab(kv, r, case_insensitive)
     path = Path(path)
+
+    def fold(word):
+        return normalize(word, lowercase=case_insensitive)
 
     # pass 1: parse, count, and collect the covered questions
     sections, section = [], None
     covered = []          # (section object, (a, b, c, expected) folded, (ia, ib, ic))
-    n_questions = n_oov = 0
+    n_questions = n_oov = n_malformed = 0
+    oov_words = {}
     for line_no, line in chk.text_lines(path):
         if line.startswith(": "):
             section = AnalogySection(line.lstrip(": ").strip())
@@ -416,11 +529,15 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, method="3cosadd", case_in
                              f"{line_no}, got {line.strip()[:60]!r}")
         words = line.split()
         if len(words) != 4:       # gensim skips such lines without counting them
+            n_malformed += bool(words)
             continue
         q = tuple(fold(w) for w in words)
         n_questions += 1
-        if any(w not in ok_vocab for w in q):
+        missing = [w for w in q if w not in ok_vocab]
+        if missing:
             n_oov += 1
+            for w in missing:
+                oov_words.setdefault(_shown(w, case_insensitive), reason(w))
             continue
         covered.append((section, q, tuple(ok_vocab[w] for w in q[:3])))
     if n_questions == 0:
@@ -440,29 +557,42 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, method="3cosadd", case_in
         top = np.take_along_axis(top, order, axis=1)
         for (sec, q, idx), row in zip(batch, top):
             candidates = [int(i) for i in row if i not in idx][:_TOPN]
-            predicted = _choose(kv, candidates, set(q[:3]), ok_vocab, fold)
-            (sec.correct if predicted == q[3] else sec.incorrect).append(q)
+            predicted = _choose(keys, candidates, set(q[:3]), ok_vocab)
+            shown = tuple(_shown(w, case_insensitive) for w in q)
+            (sec.correct if predicted == q[3] else sec.incorrect).append(shown)
 
     total = AnalogySection("Total accuracy",
                            [q for s in sections for q in s.correct],
                            [q for s in sections for q in s.incorrect])
-    return AnalogyResult(sections, total, n_questions, n_oov, method, r)
+    return AnalogyResult(sections, total, n_questions, n_oov, method, r, oov_words,
+                         n_malformed)
 
 
 # -- word pairs -----------------------------------------------------------------------------
 @dataclass
 class WordPairsResult:
-    """What :func:`evaluate_word_pairs` returns; ``oov_ratio`` is a fraction (gensim: percent)."""
+    """What :func:`evaluate_word_pairs` returns; ``oov_ratio`` is a fraction (gensim: percent).
+
+    ``oov_words`` maps each word of an uncovered pair (normalised, upper-cased when
+    matching ignores case) to the reason it was not found; ``n_malformed`` counts the
+    lines skipped as malformed (not comments)."""
     spearman: float
     spearman_pvalue: float
     pearson: float
     pearson_pvalue: float
     n_pairs: int
     n_oov: int
+    oov_words: dict = field(default_factory=dict)
+    n_malformed: int = 0
 
     @property
     def oov_ratio(self):
         return self.n_oov / (self.n_pairs + self.n_oov)
+
+    @property
+    def oov_summary(self):
+        """Why pairs were not covered, in a sentence; '' when every pair is covered."""
+        return _oov_summary(self.n_oov, self.oov_words, "pairs")
 
     def __str__(self):
         return (f"Spearman rho {self.spearman:.4f}, Pearson r {self.pearson:.4f} on {self.n_pairs} "
@@ -474,8 +604,10 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
 
     Lines are ``word1<TAB>word2<TAB>score``; lines starting with ``#`` and malformed lines
     are skipped (as gensim). Pairs with a word outside the first ``restrict_vocab`` words
-    are counted in ``n_oov`` and skipped. Returns a :class:`WordPairsResult` with Spearman's
-    rho (``scipy.stats.spearmanr``), Pearson's r and the OOV share.
+    are counted in ``n_oov`` and skipped (``oov_words`` says why). Words are matched as in
+    :func:`evaluate_analogies` (the tokenizer's normalisation). Returns a
+    :class:`WordPairsResult` with Spearman's rho (``scipy.stats.spearmanr``), Pearson's r
+    and the OOV share.
     """
     from scipy import stats
 
@@ -484,26 +616,32 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
     if not isinstance(delimiter, str) or not delimiter:
         raise ValueError(f"delimiter: expected a non-empty string, got {delimiter!r}")
     r = kv._restrict(restrict_vocab)
-    ok_vocab, fold = _ok_vocab(kv, r, case_insensitive)
+    ok_vocab, _, reason = _ok_vocab(kv, r, case_insensitive)
     path = Path(path)
     gold, model = [], []
-    n_oov = 0
+    n_oov = n_malformed = 0
+    oov_words = {}
     for line_no, line in chk.text_lines(path):
         if not line or line.startswith("#"):
             continue
         parts = line.split(delimiter)
         if len(parts) != 3:
+            n_malformed += bool(line.strip())
             continue
-        a, b, score = (fold(p) for p in parts)
+        a, b = (normalize(p, lowercase=case_insensitive).strip() for p in parts[:2])
         try:
-            score = float(score)
+            score = float(parts[2])
         except ValueError:
+            n_malformed += 1
             continue
         if not np.isfinite(score):
             raise ValueError(f"{path}: line {line_no}: expected a finite score, got "
                              f"{parts[2].strip()!r}")
         if a not in ok_vocab or b not in ok_vocab:
             n_oov += 1
+            for w in (a, b):
+                if w not in ok_vocab:
+                    oov_words.setdefault(_shown(w, case_insensitive), reason(w))
             continue
         gold.append(score)
         ua = kv._unit[ok_vocab[a]].astype(np.float64)
@@ -521,7 +659,8 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
                          f"undefined")
     sp = stats.spearmanr(gold, model)
     pe = stats.pearsonr(gold, model)
-    return WordPairsResult(float(sp[0]), float(sp[1]), float(pe[0]), float(pe[1]), len(gold), n_oov)
+    return WordPairsResult(float(sp[0]), float(sp[1]), float(pe[0]), float(pe[1]), len(gold), n_oov,
+                           oov_words, n_malformed)
 
 
 def cosine_matrix(X, Y=None):

@@ -39,12 +39,21 @@ __all__ = ["LineSentences", "is_streamed", "epoch_chunks", "train_chunked"]
 class LineSentences:
     """A text file as a re-iterable of sentences: one sentence per line.
 
-    path: the file (UTF-8); tokenize: a function str -> list of str (default
-    ``str.split``, whitespace-separated tokens; pass :func:`w2vlib.corpus.tokenize`
-    for raw text). Each ``iter()`` reads the file again from the start.
+    path: the file; a gzip or bz2 file is decompressed as it is read (recognised by its
+    content, e.g. ``corpus.txt.gz``; as gensim's ``LineSentence`` reads them).
+    tokenize: a function str -> list of str (default ``str.split``, whitespace-separated
+    tokens; pass :func:`w2vlib.corpus.tokenize` for raw text).
+    encoding: the file's text encoding (default UTF-8); it must write a newline as the
+    byte 0x0A (UTF-8, Latin-1, cp1252, ... but not UTF-16). A line that does not decode
+    is a ValueError naming the file and the line. A byte-order mark at the start of the
+    file is dropped (not glued to the first word). Each ``iter()`` reads the file again
+    from the start.
     """
 
-    def __init__(self, path, tokenize=None):
+    def __init__(self, path, tokenize=None, encoding="utf-8"):
+        import codecs
+
+        from ._io import open_read
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path: expected a str or os.PathLike, got {type(path).__name__}")
         if not os.path.isfile(path):
@@ -53,12 +62,27 @@ class LineSentences:
         if tokenize is not None and not callable(tokenize):
             raise TypeError(f"tokenize: expected a function str -> list of str, got "
                             f"{type(tokenize).__name__}")
+        try:
+            codecs.lookup(encoding)
+            ok = "a\n".encode(encoding) == b"a\n"
+        except (LookupError, TypeError):
+            raise ValueError(f"encoding: expected the name of a text encoding such as "
+                             f"'utf-8' or 'latin-1', got {encoding!r}") from None
+        if not ok:
+            raise ValueError(f"encoding: {encoding!r} does not write a newline as the byte "
+                             f"0x0A, so the file cannot be read line by line; convert it "
+                             f"to UTF-8")
         self.path = os.fspath(path)
         self.tokenize = tokenize or str.split
+        self.encoding = encoding
+        self._open = open_read
 
     def __iter__(self):
-        with open(self.path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+        from ._checks import decode_line
+        with self._open(self.path) as f:
+            for lineno, raw in enumerate(_universal_lines(f), 1):
+                line = decode_line(raw, self.path, lineno, self.encoding,
+                                   suggest_encoding=True)
                 try:
                     yield self.tokenize(line)
                 except Exception as exc:  # pragma: no cover - a user tokenizer failing
@@ -66,6 +90,21 @@ class LineSentences:
 
     def __repr__(self):
         return f"LineSentences({self.path!r})"
+
+
+def _universal_lines(f):
+    """The lines of a binary file ending in LF, CRLF or a lone CR (old Mac files), each
+    given with a single "\\n" at its end, as text mode's universal newlines give them."""
+    import re
+    for raw in f:
+        if b"\r" not in raw:
+            yield raw
+            continue
+        parts = re.split(rb"\r\n|\r|\n", raw)
+        last = parts.pop()              # after the final line end (b"" if there is one)
+        yield from (part + b"\n" for part in parts)
+        if last:
+            yield last
 
 
 def is_streamed(sentences):
@@ -77,6 +116,76 @@ def is_streamed(sentences):
     return hasattr(sentences, "__iter__") and not hasattr(sentences, "__next__")
 
 
+# What a sentence and a token read from a one-shot iterator cost at least while training
+# holds them (a list slot + an encoded array object; a list slot + an int32 index).
+_SENTENCE_BYTES = 120
+_TOKEN_BYTES = 12
+
+
+def _read_once(iterator):
+    """A one-shot iterator (a generator) read into a list, with a bound.
+
+    Training reads the corpus more than once (a vocabulary pass, a count, one pass per
+    epoch), so a one-shot iterator must be held; it is read into a list of sentences (a
+    sentence that is itself an iterator becomes a list). Reading stops with a
+    ValueError once the sentences read would need more than ``_checks.MAX_BYTES``
+    (4 GiB, or W2VLIB_MAX_BYTES) to train on: an endless iterator such as
+    ``itertools.repeat(s)`` is refused after a few seconds instead of filling the
+    memory. Streaming it instead is not possible: it can be read only once, and the
+    learning-rate schedule needs its length T before the first step.
+    """
+    from . import _checks as chk
+    limit = chk.MAX_BYTES
+    out, tokens, cost = [], 0, 0
+    for sentence in iterator:
+        if hasattr(sentence, "__next__"):
+            sentence = list(sentence)
+        out.append(sentence)
+        if hasattr(sentence, "__len__") and not isinstance(sentence, str):
+            tokens += len(sentence)
+        cost = _SENTENCE_BYTES * len(out) + _TOKEN_BYTES * tokens
+        if cost > limit:
+            raise ValueError(
+                f"sentences: a one-shot iterator ({type(iterator).__name__}) is read into "
+                f"memory, because training reads the corpus once per epoch; after "
+                f"{len(out):,} sentences ({tokens:,} tokens) it would need more than the "
+                f"limit of {limit / 2**30:.1f} GiB (W2VLIB_MAX_BYTES). Is it endless "
+                f"(itertools.repeat, cycle, while True)? Pass a finite list, a path, or a "
+                f"re-iterable such as LineSentences, which is streamed")
+    return out
+
+
+class _OnePassGuard:
+    """A re-iterable passed through, that refuses a pass which silently reads nothing
+    because ``__iter__`` returned the iterator of an earlier pass, already used up (an
+    object whose ``__iter__`` returns one shared iterator). An ``__iter__`` that returns
+    the same object rewound (a file after ``seek(0)``) reads its data again and passes."""
+
+    def __init__(self, inner):
+        self.inner, self._last, self._seen = inner, None, False
+
+    def __iter__(self):
+        it = iter(self.inner)
+        shared = it is self._last
+        self._last = it
+        return self._pass(it, shared)
+
+    def _pass(self, it, shared):
+        read = 0
+        for sentence in it:
+            read += 1
+            yield sentence
+        if shared and not read and self._seen:
+            name = type(self.inner).__name__
+            raise TypeError(
+                f"sentences: iter() of this {name} returns the same iterator on every "
+                f"call, which the previous pass used up, so this pass read nothing; "
+                f"training reads the corpus once per epoch after a vocabulary pass. Make "
+                f"{name}.__iter__ return a new iterator each time (write it as a "
+                f"generator function, with yield), or pass list(...) of it")
+        self._seen = self._seen or read > 0
+
+
 def _as_source(sentences):
     if isinstance(sentences, (str, os.PathLike)):
         if not os.path.isfile(sentences):
@@ -85,11 +194,13 @@ def _as_source(sentences):
                           f"token lists for text in memory")
         return LineSentences(sentences)
     if hasattr(sentences, "__next__"):     # a one-shot iterator (a generator): read it once
-        return list(sentences)
+        return _read_once(sentences)
     if not hasattr(sentences, "__iter__"):      # (iter() itself would start a pass)
         raise TypeError(f"sentences: expected a list of token lists, a path or a "
                         f"re-iterable, got {type(sentences).__name__}")
-    return sentences
+    if isinstance(sentences, (list, tuple, LineSentences)):
+        return sentences
+    return _OnePassGuard(sentences)
 
 
 def epoch_chunks(encoded, T, keep, rng_sub, rng_win, window, chunk):

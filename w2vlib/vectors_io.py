@@ -27,47 +27,96 @@ refuses them.
 
 from __future__ import annotations
 
+import numbers
 import os
-import secrets
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 
 from ._checks import as_matrix, as_words
+from ._io import atomic_write, compression
 
 __all__ = ["save_word2vec_format", "load_word2vec_format"]
 
 _MAX_HEADER = 1024          # bytes: a header is two integers
 _MAX_WORD = 4096            # bytes: a longer "word" means a corrupt or misread file
 _CHUNK = 1 << 20
+_F32_MAX = float(np.finfo(np.float32).max)
+_SNIFF = 1 << 16           # bytes read to guess the format of a file that fails to parse
 
 
 def save_word2vec_format(path, words, vectors, binary=False):
     """Write ``words`` and ``vectors`` (shape (n, d)) to ``path`` in word2vec format.
 
-    The file is written to a temporary name and renamed, so a failed write never leaves
-    a half-written file under ``path``. Values are stored as float32.
+    Values are stored as float32 (rounded to nearest). A value too large for float32
+    (beyond about 3.4e38, e.g. a float64 1e39) is refused, naming its row and word,
+    rather than written as ``inf``; so is a non-zero row that float32 would round to all
+    zeros (every entry below about 1.4e-45). Single entries that small are stored as 0,
+    as float32 must.
+
+    The file is written with :func:`w2vlib._io.atomic_write`: through a temporary file
+    renamed over the target, so a failed or interrupted write leaves the old file as it
+    was. A symbolic link is followed (its target is written, the link stays), an
+    existing file keeps its permission bits, a write-protected file is refused as
+    ``open(path, "w")`` would refuse it. A hard-linked file is replaced by a new one:
+    its other names keep the old vectors.
     """
+    path, binary = _check_path(path), _check_binary(binary)
     vectors = as_matrix(vectors, "vectors")
     words, _ = as_words(words, vectors.shape[0], storable=True)
     n, d = vectors.shape
+    _check_float32_range(vectors, words)
     data = vectors.astype("<f4")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(f"{n} {d}\n".encode())
-            if binary:
-                for w, row in zip(words, data):
-                    f.write(w.encode("utf-8") + b" " + row.tobytes())
-            else:
-                fmt = " ".join(["%.9g"] * d)
-                for w, row in zip(words, data.astype(np.float64)):
-                    f.write(f"{w} {fmt % tuple(row)}\n".encode("utf-8"))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+    def write(f):
+        f.write(f"{n} {d}\n".encode())
+        if binary:
+            for w, row in zip(words, data):
+                f.write(w.encode("utf-8") + b" " + row.tobytes())
+        else:
+            fmt = " ".join(["%.9g"] * d)
+            for w, row in zip(words, data.astype(np.float64)):
+                f.write(f"{w} {fmt % tuple(row)}\n".encode("utf-8"))
+
+    atomic_write(path, write)
+
+
+def _check_path(path):
+    """A str or os.PathLike path (an int would be taken by ``open`` as a file descriptor)."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)) or not \
+            os.fspath(path):
+        raise TypeError(f"path: expected a file path (a non-empty str or os.PathLike), got "
+                        f"{path!r}")
+    return path
+
+
+def _check_binary(binary):
+    if not isinstance(binary, (bool, np.bool_)) and not (
+            isinstance(binary, numbers.Integral) and binary in (0, 1)):
+        raise TypeError(f"binary: expected True (binary format) or False (text), got "
+                        f"{binary!r}")
+    return bool(binary)
+
+
+def _check_float32_range(vectors, words):
+    """Refuse values that float32 would store as inf, and non-zero rows it would zero."""
+    if vectors.dtype == np.float32:
+        return
+    with np.errstate(over="ignore", under="ignore"):
+        as32 = vectors.astype(np.float32)
+    big = np.isinf(as32)
+    if big.any():
+        row, col = (int(i) for i in np.argwhere(big)[0])
+        raise ValueError(f"vectors: row {row} (word {words[row]!r}) holds {vectors[row, col]:g} "
+                         f"at column {col}, more than float32 (the file's type) can hold "
+                         f"(largest {_F32_MAX:.4g}); scale the vectors down before saving")
+    zeroed = ~(as32 != 0).any(axis=1) & (vectors != 0).any(axis=1)
+    if zeroed.any():
+        row = int(np.flatnonzero(zeroed)[0])
+        raise ValueError(f"vectors: row {row} (word {words[row]!r}) is non-zero but every "
+                         f"entry is below float32's smallest value (~1.4e-45), so it would "
+                         f"be stored as a zero vector; scale the vectors up before saving")
 
 
 def _parse_header(f, path, binary):
@@ -84,14 +133,19 @@ def _parse_header(f, path, binary):
                          f"{line.strip()[:60]!r}") from None
     if n < 1 or d < 1:
         raise ValueError(f"{where}: expected positive row count and dimension, got n={n}, d={d}")
+    return n, d
+
+
+def _check_size(f, path, binary, n, d):
+    """Refuse a header that declares more rows than the file can hold (before allocating)."""
     body = os.fstat(f.fileno()).st_size - f.tell()
     per_row = 4 * d + 2 if binary else 2 * d + 1
     if n * per_row > body:
         fmt = "binary" if binary else "text"
-        raise ValueError(f"{where} declares {n} rows of dimension {d}, which need at least "
-                         f"{n * per_row} bytes in the {fmt} format, but the file has only "
-                         f"{body} bytes after the header (wrong header, or truncated file)")
-    return n, d
+        raise ValueError(f"{Path(path).name}: header declares {n} rows of dimension {d}, which "
+                         f"need at least {n * per_row} bytes in the {fmt} format, but the file "
+                         f"has only {body} bytes after the header (wrong header, or truncated "
+                         f"file)")
 
 
 def _decode_word(raw, row, path):
@@ -216,16 +270,98 @@ def _read_binary(f, path, n, d):
     return words, vectors
 
 
+def _clean_word(raw):
+    """``raw`` decoded, if it looks like a word (UTF-8, no control character), else None."""
+    try:
+        word = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not word or any(unicodedata.category(ch) == "Cc" for ch in word):
+        return None
+    return word
+
+
+def _binary_rows_fit(body, n, dim, whole):
+    """True if ``body`` (the bytes after the header) reads as binary rows of dimension
+    ``dim``: the first rows (all n if the file is ``whole``) are a clean word, a space and
+    ``dim`` finite float32 values, and a whole file ends after the n-th row."""
+    pos, width = 0, 4 * dim
+    rows = n if whole else min(n, 3)
+    for _ in range(rows):
+        while body[pos:pos + 1] == b"\n":
+            pos += 1
+        end = body.find(b" ", pos, pos + _MAX_WORD + 1)
+        if end < 0 or _clean_word(body[pos:end]) is None or end + 1 + width > len(body):
+            return False
+        if not np.isfinite(np.frombuffer(body[end + 1:end + 1 + width], dtype="<f4")).all():
+            return False
+        pos = end + 1 + width
+    return not whole or not body[pos:].strip(b"\n")
+
+
+def _format_hint(path, binary, n, d):
+    """A sentence to add to a read error when the file looks like the other format, or
+    like binary rows of another dimension than the header's (a header that lies)."""
+    try:
+        with open(path, "rb") as f:
+            f.readline(_MAX_HEADER)
+            body = f.read(_SNIFF + 1)
+    except OSError:
+        return ""
+    whole = len(body) <= _SNIFF
+    first = body.split(b"\n", 1)[0]
+    parts = first.split()
+    if binary and len(parts) > 1 and _clean_word(first) is not None:
+        try:
+            values = [float(x) for x in parts[1:]]
+        except ValueError:
+            values = None
+        if values is not None:
+            return (f" The file looks like the text format (row 0 is {parts[0][:40]!r} and "
+                    f"{len(values)} numbers): read it with binary=False.")
+    if _looks_like_text(body):
+        return ""
+    if not binary and _binary_rows_fit(body, n, d, whole):
+        return " The file looks like the binary format: read it with binary=True."
+    for dim in range(1, _SNIFF // 4):
+        if dim != d and _binary_rows_fit(body, n, dim, whole):
+            if binary:
+                return (f" The rows fit d={dim}, not the header's d={d}: the header is "
+                        f"likely wrong.")
+            return (f" The file looks like the binary format (rows of a word and {dim} "
+                    f"float32 values): read it with binary=True.")
+    return ""
+
+
+def _looks_like_text(body):
+    """True if ``body`` is UTF-8 text without control characters other than tab and
+    line ends (float32 vectors almost always hold a NUL or a byte that is not UTF-8)."""
+    text = body.decode("utf-8", errors="replace")[:-4]
+    return "\ufffd" not in text and not any(
+        unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text)
+
+
 def load_word2vec_format(path, binary=False):
     """Read a word2vec file; returns ``(words, vectors)`` with ``vectors`` float32 of shape (n, d).
 
     Raises ``ValueError`` naming the problem (and the row) for any malformed file; see the
-    module docstring for the checks.
+    module docstring for the checks. When a file fails to parse and looks like the other
+    format (``binary=`` the wrong way round), or like binary rows of another dimension
+    than its header declares, the message says so.
     """
+    path, binary = _check_path(path), _check_binary(binary)
     name = Path(path).name
+    if os.path.isfile(path) and compression(path):
+        raise ValueError(f"{name}: the file is {compression(path)}-compressed; decompress it "
+                         f"first (e.g. gunzip or bunzip2), then read the result")
     with open(path, "rb") as f:
         n, d = _parse_header(f, path, binary)
-        words, vectors = (_read_binary if binary else _read_text)(f, path, n, d)
+        try:
+            _check_size(f, path, binary, n, d)
+            with np.errstate(over="ignore", invalid="ignore"):
+                words, vectors = (_read_binary if binary else _read_text)(f, path, n, d)
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_format_hint(path, binary, n, d)}") from None
     seen = {}
     for i, w in enumerate(words):
         if w in seen:
@@ -234,5 +370,6 @@ def load_word2vec_format(path, binary=False):
     bad = ~np.isfinite(vectors)
     if bad.any():
         row = int(np.argwhere(bad)[0, 0])
-        raise ValueError(f"{name}: row {row} (word {words[row]!r}) has a non-finite value")
+        raise ValueError(f"{name}: row {row} (word {words[row]!r}) has a non-finite value "
+                         f"(or one beyond float32's range, about 3.4e38)")
     return words, vectors
