@@ -389,3 +389,26 @@ def test_a_huge_learning_rate_is_never_silent(model):
     U = r.U_inner if model == "hs" else r.U
     assert np.abs(r.V).max() < tr.NORM_LIMIT and np.abs(U).max() < tr.NORM_LIMIT
     assert r.loss_history[-1, 1] < r.loss_history[0, 1]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(init_scale=1e4), "init_scale: expected a starting range"),
+    (dict(subsample_formula="nope", sample=None), "subsample_formula: expected one of"),
+    (dict(allow_large_softmax="yes"), "allow_large_softmax: expected True or False"),
+])
+def test_settings_refused_by_name_b9(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        tr.train(SENTS, **{**SMALL, **kwargs})
+
+
+def test_a_callback_that_breaks_the_vectors_is_named():
+    def spoil(info):
+        info.V[0, 0] = np.nan
+    with pytest.raises(ValueError, match="callbacks: .* not finite"):
+        tr.train(SENTS, callbacks=[spoil], **SMALL)
+
+
+def test_rows_moved_refuses_negative_pairs():
+    from w2vlib import fast
+    with pytest.raises(ValueError, match="pairs: expected a whole number"):
+        fast.rows_moved(-1, 5, shared=False)

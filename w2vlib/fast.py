@@ -212,6 +212,8 @@ def rows_moved(pairs, K, shared, span=1, window=None):
     sharing K negatives: its L + 2 window input rows, L centres and K negatives:
     2 (2 L + 2 window + K) for all the span's pairs.
     """
+    if isinstance(pairs, bool) or not isinstance(pairs, (int, np.integer)) or pairs < 0:
+        raise ValueError(f"pairs: expected a whole number >= 0, got {pairs!r}")
     if not shared:
         return 2 * pairs * (K + 2)
     if span == 1:

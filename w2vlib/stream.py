@@ -422,6 +422,10 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                                seconds=time.perf_counter() - t0)
             for cb in callbacks:
                 cb(info)
+                if not (np.isfinite(V).all() and np.isfinite(U).all()):
+                    raise ValueError(f"callbacks: {cb!r} left a value that is not finite "
+                                     f"in V or U after epoch {epoch + 1} (a callback "
+                                     f"receives the arrays themselves: copy before changing)")
     seconds = time.perf_counter() - t0
     if bar is not None:
         bar.close()

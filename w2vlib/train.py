@@ -343,6 +343,19 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         raise ValueError(f"seed: expected a non-negative integer (NumPy's SeedSequence takes "
                          f"no negative seeds), got {seed!r}")
     init_scale = _positive_float(init_scale, "init_scale")
+    if init_scale ** 2 / d > 80:
+        # V starts uniform in (-s/d, s/d): its rows have squared norm ~ s^2 / (3 d), and
+        # the first scores u . v would saturate sigma (and overflow float32 squares)
+        raise ValueError(f"init_scale: expected a starting range s/d that keeps the "
+                         f"vectors short (s^2 / d <= 80), got s={init_scale:g} with d={d}; "
+                         f"word2vec.c uses 0.5, gensim 1.0")
+    from .corpus import SUBSAMPLING_FORMULAS
+    if subsample_formula not in SUBSAMPLING_FORMULAS:
+        raise ValueError(f"subsample_formula: expected one of {SUBSAMPLING_FORMULAS}, got "
+                         f"{subsample_formula!r}")
+    if not isinstance(allow_large_softmax, (bool, np.bool_)):
+        raise TypeError(f"allow_large_softmax: expected True or False, got "
+                        f"{type(allow_large_softmax).__name__}")
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
     if row_rule not in ROW_RULES:
