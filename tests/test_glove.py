@@ -259,3 +259,29 @@ W2, b2 = np.zeros((2, 3)), np.zeros(2)
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_batch_adds_the_square_of_its_summed_gradient_to_G():
+    """Both entries of row 0 in one batch: the row's G grows by (eta (g_1 + g_2))^2, the
+    square of the batch's sum (glove.c, one entry at a time, adds the sum of squares)."""
+    X = np.array([[4.0, 30.0]])
+    d, eta, seed = 3, 0.05, 5
+
+    def by_hand(square_of_sum):
+        W, Wt, b, bt = glove.init_params(1, 2, d, np.random.default_rng(seed))
+        W, b = W[0], b[0]
+        G_W, G_Wt, G_b, G_bt = np.ones(d), np.ones((2, d)), 1.0, np.ones(2)
+        for _ in range(2):                                 # two epochs, one batch each
+            r = glove.weighting(X[0]) * (Wt @ W + b + bt - np.log(X[0]))
+            g_W, g_Wt, g_b, g_bt = r @ Wt, r[:, None] * W, r.sum(), r
+            W, Wt = W - eta * g_W / np.sqrt(G_W), Wt - eta * g_Wt / np.sqrt(G_Wt)
+            b, bt = b - eta * g_b / np.sqrt(G_b), bt - eta * g_bt / np.sqrt(G_bt)
+            G_W = G_W + (eta * g_W) ** 2 if square_of_sum else \
+                G_W + eta ** 2 * ((r[:, None] * Wt) ** 2).sum(axis=0)
+            G_b = G_b + (eta * g_b) ** 2 if square_of_sum else G_b + eta ** 2 * (r ** 2).sum()
+            G_Wt, G_bt = G_Wt + (eta * g_Wt) ** 2, G_bt + (eta * g_bt) ** 2
+        return b
+
+    model = glove.train(X, d, epochs=2, eta=eta, batch_size=2, seed=seed)
+    np.testing.assert_allclose(model.b[0], by_hand(square_of_sum=True), rtol=1e-12)
+    assert not np.isclose(model.b[0], by_hand(square_of_sum=False), rtol=1e-9, atol=0)

@@ -39,8 +39,11 @@ What the reference implementation (stanfordnlp/GloVe, ``glove.c``) does, and
   neither, and stops with an error instead if J blows up). This differs from Duchi et
   al.'s AdaGrad (G = sum of g^2 including the current step): G starts at 1 (so the
   first steps are plain SGD steps of size eta), it accumulates (eta g)^2 rather than
-  g^2 (so the rate decays slowly: sqrt(G) reaches 2 only after sum g^2 = 3 / eta^2
-  = 1200), and the current gradient is not in the denominator;
+  g^2 (so the rate decays slowly at first: sqrt(G) reaches 2 only after sum g^2 =
+  3 / eta^2 = 1200), and the current gradient is not in the denominator. In the long
+  run, once eta^2 sum g^2 >> 1, the step eta g / sqrt(1 + eta^2 sum g^2) tends to
+  g / sqrt(sum g^2): AdaGrad with base rate 1 whatever eta, 1/eta = 20 times Duchi's
+  step at eta = 0.05 (eta only sets how long the SGD-like start lasts);
 * it initialises every vector entry and every bias uniformly in
   (-0.5, 0.5) / (d + 1) in the GloVe 1.0 release (it divided by the vector size
   after adding the bias), which :func:`init_params` follows; glove.c has divided by
@@ -50,7 +53,9 @@ What the reference implementation (stanfordnlp/GloVe, ``glove.c``) does, and
 
 :func:`train` takes ``batch_size`` entries at a time instead of one, computes their
 gradients from the same parameters, sums them per row and takes one such AdaGrad
-step per row (rows a batch does not touch get g = 0 and do not move). With
+step per row (rows a batch does not touch get g = 0 and do not move); so a row's G
+grows by (eta * the batch's sum of g)^2, the square of a sum, where glove.c adds the
+sum of the squares, one entry at a time. With
 ``batch_size=1`` this is glove.c's single-threaded update, entry for entry.
 
 Dense (n, n) arrays throughout (memory O(n^2)), like :mod:`w2vlib.pmi`: meant for

@@ -16,7 +16,7 @@ few thousand words):
     cooccurrence(sentences_idx, n, window)  -> X (n, n): X[c, o] = X_{c,o}
     pmi(X)                                  -> PMI (n, n), -inf where X is 0
     shifted_ppmi(X, K)                      -> max(PMI - log K, 0), 0 where X is 0
-    svd_embedding(M, d)                     -> W (n, d), Z (n, d), s (d,): W Z^T ~ M
+    svd_embedding(M, d)                     -> W (n, d), W~ (n, d), sigma (d,): W W~^T ~ M
 
 Rows index the centre word c (the word whose *input* vector v_c is scored), columns
 the outside word o (the word whose *output* vector u_o scores it). With a symmetric
@@ -132,12 +132,13 @@ def shifted_ppmi(counts, K=1, context_probs=None):
 def svd_embedding(M, d, power=0.5):
     """Word vectors from a truncated SVD of a word-context matrix M (n, m).
 
-    With M = P S Q^T (singular values s_1 >= s_2 >= ...), keep the first d and return
-    ``(W, Z, s)``: W = P_d S_d^power (n, d), one vector per row word; Z = Q_d
-    S_d^(1 - power) (m, d), one per column word; s (d,) the singular values kept. Then
-    W Z^T is the best rank-d approximation of M (Eckart-Young). power = 0.5 is Levy &
-    Goldberg's symmetric split; power = 1 gives the classic P_d S_d.
-    Signs: each singular pair is flipped so that its largest-magnitude entry of Q is
+    With M = Phi Sigma Psi^T (singular values Sigma_11 >= Sigma_22 >= ...; chapter 9's
+    letters), keep the first d and return ``(W, W_tilde, sigma)``: W = Phi_d
+    Sigma_d^power (n, d), one vector per row word; W~ = Psi_d Sigma_d^(1 - power) (m, d),
+    one per column word; sigma (d,) the singular values kept. Then W W~^T is the best
+    rank-d approximation of M (Eckart-Young). power = 0.5 is Levy & Goldberg's symmetric
+    split; power = 1 gives the classic Phi_d Sigma_d.
+    Signs: each singular pair is flipped so that its largest-magnitude entry of Psi is
     positive, so the output does not depend on the LAPACK build's sign choice.
     """
     M = as_float_array(M, "M", ndim=2)
