@@ -190,3 +190,24 @@ def test_the_command_keeps_a_multi_seed_multi_config_artifact(tiny_files, capsys
     lo, hi = quality.bounds(out, "w2vlib", "ws353")
     x = quality.values(out, "w2vlib", "ws353")
     assert x.size == 2 * len(configs) and lo <= x.min() <= x.max() <= hi
+
+
+def test_merge_labels_configurations_and_refuses_other_settings(tmp_path):
+    import json
+    run = dict(system="w2vlib", seed=0, history=[dict(ws353=0.5)], final={})
+    a = dict(command="a", settings=dict(lr=0.1), corpus=dict(name="c"), runs=[run])
+    b = dict(command="b", settings=dict(lr=0.1), corpus=dict(name="c"),
+             runs=[dict(run, seed=1, config="nehalem", history=[dict(ws353=0.4)])])
+    merged = quality.merge([a, b])
+    assert [r["config"] for r in merged["runs"]] == ["native", "nehalem"]
+    assert merged["configs"] == ["native", "nehalem"] and merged["command"] == "a + b"
+    np.testing.assert_allclose(quality.values(merged, "w2vlib", "ws353"), [0.5, 0.4])
+    np.testing.assert_allclose(quality.values(merged, "w2vlib", "ws353",
+                                              configs=["nehalem"]), [0.4])
+    with pytest.raises(ValueError, match="only runs of one setting merge"):
+        quality.merge([a, dict(b, settings=dict(lr=0.05))])
+    pa, pb, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "m.json"
+    pa.write_text(json.dumps(a))
+    pb.write_text(json.dumps(b))
+    quality.main(["--merge", str(pa), str(pb), "--json", str(out)])
+    assert len(json.loads(out.read_text())["runs"]) == 2

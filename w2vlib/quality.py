@@ -55,7 +55,7 @@ import numpy as np  # noqa: E402
 from . import _checks as chk  # noqa: E402
 
 __all__ = ["SHOWCASE", "SYSTEMS", "ARTIFACT", "EpochQuality", "random_pair_cosine", "PairLoss",
-           "Tracker", "train_gensim", "run", "values", "bounds", "main"]
+           "Tracker", "train_gensim", "run", "values", "bounds", "merge", "main"]
 
 SHOWCASE = dict(d=50, window=5, negative=5, sample=1e-4, min_count=5, lr=0.1, epochs=8)
 ARTIFACT = os.path.join(os.path.dirname(__file__), "results", "quality_showcase.json")
@@ -377,6 +377,35 @@ def _run_configs(args, argv):
     return dict(runs=runs, skipped=skipped, kernels=kernels, settings=settings, corpus=corpus)
 
 
+def merge(artifacts):
+    """One artifact from several (paths or loaded dicts) of the same settings and corpus:
+    their runs together, each labelled with its configuration ("native" when the part
+    ran without ``--configs``), and each part's command, date and kernels kept under
+    ``parts``. Raises ValueError when settings or corpora differ."""
+    parts = [_load(a) for a in artifacts]
+    if not parts:
+        raise ValueError("artifacts: expected at least one artifact to merge")
+    first = parts[0][0]
+    runs, configs, kept = [], [], []
+    for data, where in parts:
+        for key in ("settings", "corpus"):
+            if data.get(key) != first.get(key):
+                raise ValueError(f"artifacts: {where} has {key} {data.get(key)!r}, the first "
+                                 f"has {first.get(key)!r}; only runs of one setting merge")
+        for r in data["runs"]:
+            r = dict(r, config=r.get("config", "native"))
+            runs.append(r)
+            if r["config"] not in configs:
+                configs.append(r["config"])
+        kept.append({k: data.get(k) for k in ("command", "date", "configs", "seeds",
+                                               "systems", "kernels", "skipped")})
+    return dict(command=" + ".join(p["command"] for p in kept), parts=kept,
+                machine=first.get("machine"), settings=first.get("settings"),
+                corpus=first.get("corpus"), configs=configs,
+                seeds=sorted({r["seed"] for r in runs}),
+                systems=sorted({r["system"] for r in runs}), runs=runs)
+
+
 def main(argv=None):
     from datetime import datetime, timezone
 
@@ -397,8 +426,18 @@ def main(argv=None):
                    help="one sentence per line (default: Wikipedia + Lee)")
     p.add_argument("--wordsim", metavar="FILE", default=None)
     p.add_argument("--analogies", metavar="FILE", default=None)
+    p.add_argument("--merge", nargs="+", default=None, metavar="ARTIFACT",
+                   help="write the runs of these artifacts as one (with --json)")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
+    if args.merge:
+        if not args.json:
+            p.error("--merge: needs --json PATH for the merged artifact")
+        merged = merge(args.merge)
+        atomic_write(args.json, json.dumps(merged, indent=1) + "\n", binary=False)
+        print(f"{len(merged['runs'])} runs of {merged['systems']} in configurations "
+              f"{merged['configs']} -> {args.json}")
+        return merged["runs"]
     settings = {k: getattr(args, k) for k in SHOWCASE}
     command = "python -m w2vlib.quality " + " ".join(argv)
     if args.configs:
