@@ -1,4 +1,4 @@
-"""The grader (w2vlib.grade) on a small chapter made for it (tests/fixtures/42_fixture.ipynb).
+"""The grader (w2vlib.teach.grade) on a small chapter made for it (tests/fixtures/42_fixture.ipynb).
 
 A class of six students is graded once, in one call: the full edition (every exercise
 passed), the untouched student edition (every exercise not attempted), one wrong answer
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from w2vlib import edition, grade
+from w2vlib.teach import edition, grade
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHAPTER = FIXTURES / "42_fixture.ipynb"

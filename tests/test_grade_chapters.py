@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from w2vlib import edition, grade
+from w2vlib.teach import edition, grade
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHAPTERS = edition.chapters(NOTEBOOKS)

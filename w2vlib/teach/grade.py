@@ -392,8 +392,9 @@ def decide(ex, span, values, cell_errors, ended):
     return None
 
 
-def plan_checker(reference_nb, reference, wires, skip, call_timeout, ended=""):
-    """The checker's plan: the teacher's code cells, marked context, answer or check."""
+def checker_cells(reference_nb, reference):
+    """The teacher's code cells for the checker, marked context, answer or check (the
+    answer cells' own code, a solution in the full edition, is never sent)."""
     kind = {}
     for ex in reference:
         kind[ex.answer] = ("answer", ex.number)
@@ -405,10 +406,16 @@ def plan_checker(reference_nb, reference, wires, skip, call_timeout, ended=""):
         what, number = kind.get(index, ("context", None))
         cells.append({"kind": what, "exercise": number,
                       "source": "" if what == "answer" else cell.source})
-    bind = {ex.number: {"names": ex.names, "mode": ex.mode,
-                        "values": wires.get(ex.number) or {}} for ex in reference}
-    return {"cells": cells, "bind": bind, "skip": sorted(skip),
-            "call_timeout": call_timeout, "ended": ended}
+    return cells
+
+
+def make_task(submission, reference_nb, reference, timeout):
+    """Everything a worker needs to grade one notebook, as data (no notebook library)."""
+    cells, spans = plan_student(submission, reference)
+    return {"cells": cells, "spans": spans, "timeout": float(timeout),
+            "exercises": [{"number": ex.number, "names": ex.names, "mode": ex.mode}
+                          for ex in reference],
+            "checker_cells": checker_cells(reference_nb, reference)}
 
 
 # ------------------------------------------------------------- the worker: one notebook
@@ -430,16 +437,15 @@ def _spawn_checker(plan, rfd, wfd, home):
 
 def supervise(task):
     """Grade one notebook (the worker's whole job); a JSON-able dict (see :func:`grade`)."""
+    from types import SimpleNamespace
+
     from w2vlib.teach import sandbox
     from w2vlib.teach.values import recv, send
-    import nbformat
     sandbox.become_subreaper()
     started = time.monotonic()
     timeout = float(task["timeout"])
-    submission = nbformat.reads(task["submission"], as_version=4)
-    reference_nb = nbformat.reads(task["reference"], as_version=4)
-    reference = exercises(reference_nb)
-    cells, spans = plan_student(submission, reference)
+    reference = [SimpleNamespace(**ex) for ex in task["exercises"]]
+    cells, spans = task["cells"], task["spans"]
     snapshots = {}
     for ex in reference:
         at = spans[ex.number]["snapshot"]
@@ -508,8 +514,11 @@ def supervise(task):
     # the checks, in a fresh process that never ran student code
     if len(skip) < len(reference):
         left = max(timeout - (time.monotonic() - started), 0) + timeout
-        plan = plan_checker(reference_nb, reference, wires, skip, min(timeout, 120.0),
-                            ended)
+        plan = {"cells": task["checker_cells"], "skip": sorted(skip), "ended": ended,
+                "call_timeout": min(timeout, 120.0),
+                "bind": {ex.number: {"names": ex.names, "mode": ex.mode,
+                                     "values": wires.get(ex.number) or {}}
+                         for ex in reference}}
         checker = _spawn_checker(plan, rfd if alive else None, wfd if alive else None,
                                  scratch)
         result = None
@@ -740,8 +749,8 @@ def grade(submissions, checks=None, timeout=600.0, jobs=1):
                     key = matched
                 entry = refs[key]
             tasks.append({"student": student, "path": str(path), "key": key, "note": note,
-                          "submission": text, "reference": entry[1], "exs": entry[3],
-                          "timeout": float(timeout)})
+                          "exs": entry[3],
+                          "work": make_task(nb, entry[2], entry[3], timeout)})
     scratch = Path(tempfile.mkdtemp(prefix="w2vlib-grade-lib-"))
     try:
         mode, why = sandbox.choose(scratch)
@@ -749,8 +758,7 @@ def grade(submissions, checks=None, timeout=600.0, jobs=1):
             else scratch / "lib"
 
         def one(task):
-            payload = {k: task[k] for k in ("submission", "reference", "timeout")}
-            payload.update(sandbox=mode, lib=str(lib))
+            payload = dict(task["work"], sandbox=mode, lib=str(lib))
             worker, problem = _run_worker(payload)
             graded = Graded(task["student"], task["path"],
                             _results_of(task["key"], task["exs"], worker, problem))
