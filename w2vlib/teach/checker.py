@@ -99,8 +99,9 @@ def run(plan, rfd=None, wfd=None):
     shell = InteractiveShell.instance(colors="NoColor")
     ns = shell.user_ns
     timeout = float(plan.get("call_timeout", 60))
-    state = {} if rfd is not None else {"broken": plan.get("ended") or "the notebook's "
-                                        "process had ended before the checks ran"}
+    state = {} if rfd is not None and plan.get("alive", True) else {
+        "broken": plan.get("ended") or "the notebook's process had ended before the checks "
+        "ran"}
 
     def remote(handle, name):
         return Remote(handle, name, wfd, rfd, timeout, state)
@@ -156,6 +157,10 @@ def main(argv=None):
     out_fd = os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 1)                                # stray output cannot break the reply
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import numpy  # noqa: F401 - loaded while the student's notebook runs
+    import sympy  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
     plan = recv(0)
     rfd, wfd = args.fds if args.fds else (None, None)
     try:

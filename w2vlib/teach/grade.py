@@ -345,7 +345,9 @@ def plan_student(submission, reference):
         inside = [position[i] for i, _ in code if at <= i < end]
         extra = any(submission.cells[i].source.strip() for i, _ in code if at < i < end)
         source = submission.cells[at].source.strip()
-        spans[ex.number] = {"answer": position[at], "stub": source == OLD_STUB.strip(),
+        from w2vlib.teach.edition import stub
+        spans[ex.number] = {"answer": position[at],
+                            "stub": source in (OLD_STUB.strip(), stub(ex.names).strip()),
                             "extra": extra, "snapshot": max(inside), "cell": at + 1}
     return [c.source for _, c in code], spans
 
@@ -420,12 +422,9 @@ def make_task(submission, reference_nb, reference, timeout):
 
 # ------------------------------------------------------------- the worker: one notebook
 
-def _spawn_checker(plan, rfd, wfd, home):
-    argv = [sys.executable, "-m", "w2vlib.teach.checker"]
-    fds = ()
-    if rfd is not None:
-        argv += ["--fds", str(rfd), str(wfd)]
-        fds = (rfd, wfd)
+def _spawn_checker(rfd, wfd, home):
+    argv = [sys.executable, "-m", "w2vlib.teach.checker", "--fds", str(rfd), str(wfd)]
+    fds = (rfd, wfd)
     env = dict(os.environ, MPLBACKEND="Agg")
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
@@ -447,10 +446,10 @@ def supervise(task):
     reference = [SimpleNamespace(**ex) for ex in task["exercises"]]
     cells, spans = task["cells"], task["spans"]
     snapshots = {}
-    for ex in reference:
-        at = spans[ex.number]["snapshot"]
-        if at is not None:
-            snapshots.setdefault(at, []).extend(n for n in ex.names if n not in snapshots[at])
+    for ex in reference:          # right after the answer cell, and after its last cell
+        for at in {spans[ex.number]["answer"], spans[ex.number]["snapshot"]} - {None}:
+            snapshots.setdefault(at, [])
+            snapshots[at].extend(n for n in ex.names if n not in snapshots[at])
     names = sorted({n for ex in reference for n in ex.names})
     out = {"exercises": {}, "problem": "", "cell_errors": {}}
     scratch = Path(tempfile.mkdtemp(prefix="w2vlib-grade-"))
@@ -461,6 +460,8 @@ def supervise(task):
     runner = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, start_new_session=True, **kwargs)
     wfd, rfd = runner.stdin.fileno(), runner.stdout.fileno()
+    # the checker starts now (it loads its libraries while the notebook runs)
+    checker = _spawn_checker(rfd, wfd, scratch)
     deadline = started + timeout
     values, snap_values, ended, current = None, {}, "", 0
     try:
@@ -500,9 +501,9 @@ def supervise(task):
     for ex in reference:
         span = spans[ex.number]
         vals = values if values is not None else (
-            {n: snap_values[n] for n in ex.names if n in snap_values}
-            if span["snapshot"] is not None and span["snapshot"] < current
-            and all(n in snap_values for n in ex.names) else None)
+            {n: snap_values[n] for n in ex.names}
+            if span["answer"] is not None and all(n in snap_values for n in ex.names)
+            else None)
         if vals is not None and ex.mode == "missing":
             vals = {n: v for n, v in vals.items() if n in ex.names}
         decided = decide(ex, span, vals, cell_errors, ended)
@@ -519,8 +520,7 @@ def supervise(task):
                 "bind": {ex.number: {"names": ex.names, "mode": ex.mode,
                                      "values": wires.get(ex.number) or {}}
                          for ex in reference}}
-        checker = _spawn_checker(plan, rfd if alive else None, wfd if alive else None,
-                                 scratch)
+        plan["alive"] = alive
         result = None
         try:
             send(checker.stdin.fileno(), plan)
@@ -530,7 +530,6 @@ def supervise(task):
                 f"the checks timed out after {left:.0f} s"
         except (EOFError, ValueError, OSError) as exc:
             out["problem"] = f"the checker ended without a result ({type(exc).__name__})"
-        sandbox.kill(checker)
         result = result if isinstance(result, dict) else {}
         if "crash" in result:
             out["problem"] = first_line("the checker failed: " + result["crash"])
@@ -567,6 +566,7 @@ def supervise(task):
                 note = " (graded from the cells below the untouched stub)"
             out["exercises"][ex.number] = {"status": status[0],
                                            "message": first_line(status[1]) + note}
+    sandbox.kill(checker)
     sandbox.kill(runner)
     sandbox.sweep(keep=())
     import shutil
