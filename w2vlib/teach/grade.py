@@ -352,6 +352,18 @@ def plan_student(submission, reference):
     return [c.source for _, c in code], spans
 
 
+def cause(cell_errors, answer):
+    """What went wrong first, up to the answer cell: the first failing code cell (an
+    import that failed, say) and then the answer cell's own error; or ''."""
+    own = cell_errors.get(answer) if answer is not None else None
+    earlier = [(i, e) for i, e in sorted(cell_errors.items())
+               if answer is None or i < answer]
+    if earlier:
+        text = f"code cell {earlier[0][0] + 1} failed first: {earlier[0][1]}"
+        return text + (f" (then the answer cell raised {own})" if own else "")
+    return f"the answer cell raised {own}" if own else ""
+
+
 def decide(ex, span, values, cell_errors, ended):
     """(status, message) of an exercise before its check runs, or None to run the check.
 
@@ -378,12 +390,9 @@ def decide(ex, span, values, cell_errors, ended):
         return FAILED, f"{', '.join(todo)} still {'is' if len(todo) == 1 else 'are'} TODO"
     if missing:
         why = f"your answer does not define {', '.join(missing)}"
-        if own:
-            return FAILED, f"{why}: the answer cell raised {own}"
-        earlier = [(i, e) for i, e in sorted(cell_errors.items())
-                   if answer is None or i < answer]
-        if earlier:
-            return FAILED, f"{why}; an earlier cell failed first: {earlier[0][1]}"
+        first = cause(cell_errors, answer)
+        if first:
+            return FAILED, f"{why}: {first}"
         return FAILED, why + (f" ({ended})" if ended else "")
     bad = [f"{n} is {values[n]['unencodable']}" for n in ex.names
            if "unencodable" in values.get(n, {})]
@@ -554,9 +563,9 @@ def supervise(task):
                 status = (PASSED, "")
             else:
                 msg = "check: " + str(check.get("message", ""))
-                own = cell_errors.get(spans[ex.number]["answer"])
-                if own:
-                    msg = f"the answer cell raised {own}; {msg}"
+                first = cause(cell_errors, spans[ex.number]["answer"])
+                if first:
+                    msg = f"{first}; {msg}"
                 elif out.get("checks_problem"):
                     msg += f" [{out['checks_problem']}]"
                 status = (FAILED, msg)
