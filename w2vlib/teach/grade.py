@@ -372,7 +372,6 @@ def decide(ex, span, values, cell_errors, ended):
     early, or ''.
     """
     answer = span["answer"]
-    own = cell_errors.get(answer) if answer is not None else None
     if values is None:
         if answer is None or span["stub"] and not span["extra"]:
             return NOT_ATTEMPTED, ""
