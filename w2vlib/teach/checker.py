@@ -98,6 +98,7 @@ def run(plan, rfd=None, wfd=None):
     from w2vlib.teach.values import Remote, decode
     shell = InteractiveShell.instance(colors="NoColor")
     ns = shell.user_ns
+    shell.enable_gui = lambda gui=None: None            # %matplotlib inline, no front end
     timeout = float(plan.get("call_timeout", 60))
     state = {} if rfd is not None and plan.get("alive", True) else {
         "broken": plan.get("ended") or "the notebook's process had ended before the checks "

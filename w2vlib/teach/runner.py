@@ -46,6 +46,7 @@ def main():
     plan = recv(rfd)
     shell = InteractiveShell.instance(colors="NoColor")
     shell.showtraceback = lambda *a, **k: None          # errors are reported by message
+    shell.enable_gui = lambda gui=None: None            # %matplotlib inline, no front end
     ns = shell.user_ns
     functions = {}
     snapshots = {int(k): v for k, v in plan.get("snapshots", {}).items()}
