@@ -221,10 +221,19 @@ def safe_sympify(text):
     global _ALLOWED
     if _ALLOWED is None:
         _ALLOWED = _sympy_names()
+    if not isinstance(text, str):
+        raise ValueError(f"SymPy text: expected a string, got {type(text).__name__}")
     if len(text) > 2_000_000:
         raise ValueError("SymPy text longer than 2,000,000 characters")
-    tree = ast.parse(text, mode="eval")
-    return _build(tree.body, 0)
+    try:
+        tree = ast.parse(text, mode="eval")
+        return _build(tree.body, 0)
+    except ValueError:
+        raise
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        raise ValueError(f"not SymPy srepr text ({type(exc).__name__})") from None
+    except Exception as exc:                # a SymPy constructor refusing its arguments
+        raise ValueError(f"SymPy refused it: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def _build(node, depth):
