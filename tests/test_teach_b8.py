@@ -513,10 +513,10 @@ def test_b8_02_to_05_patching_the_kernel_scores_nothing(chapter_02):
 
 # ------------------------------------------------------------------------ self-check
 
-def test_b8_26_a_renamed_notebook_self_checked(tmp_path, capsys):
+def test_b8_26_a_renamed_notebook_self_checked(tmp_path, capsys, monkeypatch):
     path = tmp_path / "homework2.ipynb"
     nbformat.write(answered(student_edition(), "3", "root = -sp.sqrt(2)"), str(path))
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     assert grade.main([str(path), "--timeout", str(TIMEOUT)]) == 0
     out = capsys.readouterr().out
     assert re.search(r"0/3\s+·\s+·\s+✗", out)
