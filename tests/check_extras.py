@@ -69,6 +69,13 @@ def solved_copy(chapter, target):
     return len(grade.exercises(nb))
 
 
+def sandboxed(out):
+    """Where bubblewrap is installed, the grader must be using it."""
+    if shutil.which("bwrap") and "(sandbox:" in out:
+        raise SystemExit("FAILED: bubblewrap is installed but the grader did not use it:\n"
+                         + out.splitlines()[0])
+
+
 def check_book(work):
     python = venv("book", work)
     env = clean_env()
@@ -79,6 +86,7 @@ def check_book(work):
     out = run([python, "-m", "w2vlib.teach.grade", work / "self" / "42_fixture.ipynb",
                "--timeout", "300"], work / "self", env)
     print(out)
+    sandboxed(out)
     if not re.search(rf"\b{n}/{n}\b", out):
         raise SystemExit(f"FAILED: the [book] self-check did not score {n}/{n}")
 
@@ -94,6 +102,7 @@ def check_teach(work):
                work / "student", "--csv", work / "grades.csv", "--timeout", "600"],
               work, env)
     print(out)
+    sandboxed(out)
     if not re.search(rf"^alice\s+{n}/{n}\b", out, re.MULTILINE):
         raise SystemExit(f"FAILED: the [teach] install did not grade chapter 02 {n}/{n}")
     run([python, "-m", "w2vlib.teach.edition", "html", "--student", "--notebooks",
