@@ -202,14 +202,21 @@ def write_student(notebooks="notebooks", out="_build/student"):
 
 # ------------------------------------------------------------------------- HTML edition
 
-def book_dir():
+def book_dir(notebooks=None):
     """The committed jupyter-book files (``_config.yml``, ``_toc.yml``, ``intro.md``,
-    ``_ext/``): the folder ``book/`` of the repository."""
-    folder = Path(__file__).resolve().parents[2] / "book"
-    if not (folder / "_config.yml").is_file():
-        raise RuntimeError(f"the book's configuration is missing: no {folder / '_config.yml'} "
-                           "(build the HTML edition from a checkout of the repository)")
-    return folder
+    ``_ext/``): the folder ``book/`` of the repository, found beside this package (a
+    checkout), else beside the ``notebooks`` folder (an installed w2vlib building a
+    checkout's chapters), else in the working directory."""
+    candidates = [Path(__file__).resolve().parents[2] / "book"]
+    if notebooks is not None:
+        candidates.append(Path(notebooks).resolve().parent / "book")
+    candidates.append(Path.cwd() / "book")
+    for folder in candidates:
+        if (folder / "_config.yml").is_file():
+            return folder
+    raise RuntimeError("the book's configuration is missing: no book/_config.yml beside "
+                       "w2vlib, beside the notebooks' folder or in the working directory "
+                       "(build the HTML edition from a checkout of the repository)")
 
 
 def toc_files(toc_path):
@@ -353,7 +360,7 @@ def stage(notebooks, stage_dir, student=False):
     """
     import nbformat
     import yaml
-    source, stage_dir = book_dir(), Path(stage_dir)
+    source, stage_dir = book_dir(notebooks), Path(stage_dir)
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     shutil.copytree(source, stage_dir, ignore=shutil.ignore_patterns("_build", "__pycache__"))

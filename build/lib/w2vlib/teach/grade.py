@@ -442,6 +442,21 @@ def _spawn_checker(rfd, wfd, home):
     return proc
 
 
+def _wires(values):
+    """The sandbox's {name: {"value"|"missing"|"unencodable": ...}}, malformed entries
+    dropped (the sandbox is not trusted to send well-formed messages)."""
+    if not isinstance(values, dict):
+        return {}
+    out = {}
+    for name, wire in values.items():
+        if isinstance(name, str) and isinstance(wire, dict) and len(wire) == 1 \
+                and next(iter(wire)) in ("value", "missing", "unencodable"):
+            if "unencodable" in wire:
+                wire = {"unencodable": first_line(wire["unencodable"], 200)}
+            out[name] = wire
+    return out
+
+
 def supervise(task):
     """Grade one notebook (the worker's whole job); a JSON-able dict (see :func:`grade`)."""
     from types import SimpleNamespace
@@ -486,10 +501,9 @@ def supervise(task):
                     out["cell_errors"][int(message["cell"])] = first_line(
                         f"{e.get('ename', 'Error')}: {e.get('evalue', '')}", 200)
             elif "snapshot" in message:
-                for name, wire in (message.get("values") or {}).items():
-                    snap_values[name] = wire
+                snap_values.update(_wires(message.get("values")))
             elif message.get("done"):
-                values = message.get("values") or {}
+                values = _wires(message.get("values"))
                 break
     except TimeoutError:
         ended = f"timed out after {timeout:g} s (in code cell {current + 1})"
@@ -497,8 +511,8 @@ def supervise(task):
         code = runner.poll()
         how = (f"signal {-code}" if code is not None and code < 0 else f"exit {code}")
         ended = f"the notebook's process ended ({how}) in code cell {current}"
-    except (ValueError, OSError) as exc:
-        ended = first_line(f"the notebook's process sent {exc}")
+    except (ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
+        ended = first_line(f"the notebook's process sent a malformed message ({exc})")
     alive = values is not None
     if ended:
         sandbox.kill(runner)

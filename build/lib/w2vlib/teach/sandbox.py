@@ -90,7 +90,7 @@ def command(mode, lib, home, module="w2vlib.teach.runner"):
                 "--cap-drop", "ALL"]
         if os.geteuid() == 0:
             argv += ["--uid", str(NOBODY), "--gid", str(NOBODY)]
-        argv += ["--ro-bind", "/usr", "/usr"]
+        argv += ["--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]   # binds below /tmp go on it
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
                 argv += ["--symlink", os.readlink(top), top]
@@ -106,7 +106,7 @@ def command(mode, lib, home, module="w2vlib.teach.runner"):
         if cache:
             argv += ["--ro-bind", cache, CACHE]
         argv += ["--bind", str(home), HOME, "--chdir", HOME, "--proc", "/proc",
-                 "--dev", "/dev", "--tmpfs", "/tmp", "--clearenv"]
+                 "--dev", "/dev", "--clearenv"]
         for key, value in environment(HOME, LIB, CACHE if cache else None).items():
             argv += ["--setenv", key, value]
         return argv + ["--", *limits, exe, "-m", module], {"cwd": "/"}

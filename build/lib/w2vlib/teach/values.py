@@ -92,8 +92,12 @@ def encode(value, functions=None, depth=0):
             and hasattr(value, "__dict__") and not isinstance(value, type):
         fields = ({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
                   if dataclasses.is_dataclass(value) else vars(value))
-        return {"$object": f"{module}:{cls.__qualname__}",
-                "fields": {str(k): encode(v, functions, depth + 1) for k, v in fields.items()}}
+        try:                        # a record of data; one holding functions is not data
+            encoded = {str(k): encode(v, None, depth + 1) for k, v in fields.items()}
+        except Unencodable:
+            raise Unencodable(f"a {module}.{cls.__qualname__} (it holds more than data)") \
+                from None
+        return {"$object": f"{module}:{cls.__qualname__}", "fields": encoded}
     if callable(value) and not isinstance(value, type):
         if functions is None:
             raise Unencodable(f"a function ({getattr(value, '__name__', cls.__name__)}): "
