@@ -2,7 +2,8 @@
 
 A class of six is graded once (two at a time), against the student edition's checks: the
 full edition (every exercise passed), the untouched student edition (not attempted), one
-wrong answer (that exercise fails, and the message says what the check found), a dishonest
+wrong answer (that exercise fails, and the message says what the check found, though the
+notebook prints its own "✓" and rewrote its check cells: B8.8, B8.9), a dishonest
 notebook that silences the checks from inside its own kernel (issue 19, B8.2-B8.4: nothing
 it does reaches the checks, so it scores 0), an answer written below the untouched stub
 (B8.29: graded), and a notebook whose process exits half-way (B8.17: reported, the answers
@@ -64,7 +65,12 @@ def graded(tmp_path_factory):
     write = lambda student, nb: nbformat.write(nb, str(folders[student] / NAME))  # noqa: E731
     write("full", edition.read(CHAPTER))
     write("untouched", student_edition())
-    write("wrong", answered(solved_student_edition(), "2", "square = base + base"))
+    wrong = answered(solved_student_edition(), "2",     # B8.9: it prints the ✓ itself
+                     'square = base + base\nprint("Exercise 2 ✓")')
+    for cell in wrong.cells:                              # B8.8: and "fixes" the checks
+        if grade.is_check(cell):
+            cell.source = 'print("Exercise ✓")'
+    write("wrong", wrong)
     dishonest = student_edition()           # stubs untouched, the checks "silenced"
     answered(dishonest, "2", "import builtins, sympy\nsquare = 0\n"
              "builtins.AssertionError = None\nsympy.simplify = lambda e: 0")
@@ -101,6 +107,7 @@ def test_untouched_student_edition_is_not_attempted(graded):
 
 
 def test_one_wrong_answer_fails_with_what_was_found(graded):
+    """Also B8.8 and B8.9: its edited check cells and its own "✓" change nothing."""
     by_student, *_ = graded
     row = by_student["wrong"]
     assert statuses(row) == {"1": grade.PASSED, "2": grade.FAILED, "3": grade.PASSED}

@@ -231,6 +231,23 @@ def main_class(tmp_path_factory):
     answered(early, "2", "mean_value = not_installed_module_w2v.mean([1, 2, 6])")
     submit("early", early, name="43_functions.ipynb")
     submit("install", solved(checks / "44_broken.ipynb"), name="44_broken.ipynb")
+    # B8.19: a cell that prints 50 MB
+    submit("b819_output", with_cell(solved(), "import sys\nfor _ in range(50):\n"
+                                    "    sys.stdout.write('x' * 2 ** 20)"))
+    # B8.22: Unicode in the folder's and the file's names
+    submit("s12 ünï cødé name", solved(), name="42_fíxture (1).ipynb")
+    # B8.25: nbformat 4.4, without cell ids and without tags
+    old_nb = solved()
+    old_nb.nbformat_minor = 4
+    for cell in old_nb.cells:
+        cell.pop("id", None)
+        cell.metadata.pop("tags", None)
+    folder = klass / "b825_old"
+    folder.mkdir(parents=True)
+    (folder / NAME).write_text(json.dumps(old_nb))
+    # a notebook that is a link to a classmate's
+    (klass / "carol").mkdir()
+    (klass / "carol" / NAME).symlink_to(klass / "bob" / NAME)
     # B8.28: a stray notebook at the top of the class folder
     nbformat.write(student_edition(), str(klass / "00_template.ipynb"))
     before = {p: md5(p) for p in [*checks.iterdir(), *(f for f in klass.rglob("*.ipynb"))]}
@@ -357,6 +374,23 @@ def test_b8_28_a_stray_notebook_is_named_and_the_class_is_graded(main_class):
     c = main_class
     assert "a notebook at the top of the class folder" in problems(c, "(class folder)")
     assert points(c, "bob") == 3
+
+
+def test_b8_19_a_flood_of_output_is_graded(main_class):
+    assert points(main_class, "b819_output") == 3
+
+
+def test_b8_22_unicode_names(main_class):
+    assert points(main_class, "s12 ünï cødé name") == 3
+
+
+def test_b8_25_an_old_notebook_without_ids_and_tags(main_class):
+    assert points(main_class, "b825_old") == 3
+
+
+def test_a_linked_notebook_is_not_graded_as_its_owner(main_class):
+    assert "a symbolic link" in problems(main_class, "carol")
+    assert points(main_class, "carol") == 0
 
 
 def test_function_answers_are_called_in_the_sandbox(main_class):

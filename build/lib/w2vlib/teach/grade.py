@@ -577,10 +577,10 @@ def supervise(task):
             else:
                 msg = "check: " + str(check.get("message", ""))
                 first = cause(cell_errors, spans[ex.number]["answer"])
+                if out.get("checks_problem"):
+                    msg = f"[{out['checks_problem']}] {msg}"
                 if first:
                     msg = f"{first}; {msg}"
-                elif out.get("checks_problem"):
-                    msg += f" [{out['checks_problem']}]"
                 status = (FAILED, msg)
             note = ""
             span = spans[ex.number]
