@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from w2vlib import edition
+from w2vlib.teach import edition
 
 ROOT = Path(__file__).resolve().parents[1]
 INTRO = edition.book_dir() / "intro.md"

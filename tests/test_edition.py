@@ -1,8 +1,10 @@
-"""The student edition (w2vlib.edition): solutions stripped, notebooks valid and runnable.
+"""The student edition (w2vlib.teach.edition): solutions stripped, notebooks valid and runnable.
 
 Every chapter is checked: no solution text survives, the notebook validates, every other
-cell is kept (check cells without their stored output), up to its first exercise it is the
-full chapter (which strict nbval runs), and no cell after an exercise needs the answer.
+cell is kept (check cells without their stored output, behind the "not attempted yet"
+guard), up to its first exercise it is the full chapter (which strict nbval runs), and no
+cell after an exercise needs the answer. Each stub binds its answer's names to TODO, so
+"Run All" runs the whole student edition (every chapter is run so in `make test-teach`).
 """
 
 import builtins
@@ -14,7 +16,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from w2vlib import edition, grade
+from w2vlib.teach import edition, grade
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHAPTERS = edition.chapters(NOTEBOOKS)
@@ -91,7 +93,9 @@ def test_no_solution_survives(student, path):
     stubs = [c for c in stripped.cells if "exercise" in c.metadata.get("tags", [])]
     assert len(stubs) == n_solution_cells(original)
     for cell in stubs:
-        assert cell.source == edition.EXERCISE_STUB and cell.outputs == []
+        names = cell.metadata["w2vlib"]["answers"]
+        assert names, "every exercise's answer has a name the check reads"
+        assert cell.source == edition.stub(names) and cell.outputs == []
         assert cell.execution_count is None
 
 
@@ -100,13 +104,21 @@ def test_everything_else_is_kept(student, path):
     """Code cells that are not solutions keep their source and outputs, in order; check
     cells keep their source, without the stored "✓" (the student has not earned it yet)."""
     original, stripped = edition.read(path), nbformat.read(str(student / path.name), 4)
-    keep = [(c.source, [] if edition.is_check(c) else c.outputs) for c in original.cells
+    guard = {e.check: edition.guarded(e.check_source, e.names, e.number)
+             for e in grade.exercises(original)}
+    keep = [(guard[i], []) if edition.is_check(c) else (c.source, c.outputs)
+            for i, c in enumerate(original.cells)
             if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
     kept = [(c.source, c.outputs) for c in stripped.cells
             if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
     assert kept == keep
-    checks = [c.source for c in original.cells if edition.is_check(c)]
+    checks = [edition.guarded(e.check_source, e.names, e.number)
+              for e in grade.exercises(original)]
     assert [c.source for c in stripped.cells if edition.is_check(c)] == checks
+    for source, original_check in zip(checks, [e.check_source for e in
+                                               grade.exercises(original)]):
+        assert source.startswith("from w2vlib.teach import todo\nif todo(")
+        assert source.endswith(original_check.splitlines()[-1])
     assert edition.chapter_title(stripped) == edition.chapter_title(original)
 
 
@@ -145,19 +157,31 @@ def test_nothing_after_an_exercise_needs_its_answer(student, path):
         known |= bound
 
 
-def test_student_notebook_stops_at_the_stub(tmp_path):
-    """Run past the first exercise: the stub raises NotImplementedError("exercise")."""
-    nb = new_notebook(cells=[
+def exercise_notebook():
+    return new_notebook(cells=[
         new_code_cell("x = 2"),
-        new_markdown_cell("**Exercise 1.** Square x.\n\n<details><summary>Solution</summary>\n\n"
-                          "Multiply.\n\n</details>"),
-        new_code_cell("assert x * x == 4", metadata={"tags": ["solution"]}),
+        new_markdown_cell("**Exercise 1 (square).** Square x.\n\n<details><summary>"
+                          "Solution</summary>\n\nMultiply.\n\n</details>"),
+        new_code_cell("square = x * x", metadata={"tags": ["solution"]}),
+        new_code_cell('assert square == 4\nprint("Exercise 1 ✓")',
+                      metadata={"tags": ["check"]}),
+        new_code_cell('print("after the exercise")'),
     ])
-    stripped = edition.strip_solutions(nb)
-    with pytest.raises(Exception, match="exercise"):
+
+
+def test_run_all_does_not_stop_at_an_unattempted_exercise(tmp_path):
+    """Issue 19 item 7: the stub binds TODO and the check says "not attempted yet", so the
+    cells after an exercise still run; once answered, the check runs (and can fail)."""
+    stripped = edition.strip_solutions(exercise_notebook())
+    NotebookClient(stripped, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = ["".join(o.get("text", "") for o in c.outputs)
+             for c in stripped.cells if c.cell_type == "code"]
+    assert texts[2:] == ["Exercise 1: not attempted yet\n", "after the exercise\n"]
+    stripped.cells[2].source = "square = x + x + 1"
+    with pytest.raises(Exception, match="AssertionError"):
         NotebookClient(stripped, timeout=60, kernel_name="python3",
                        resources={"metadata": {"path": str(tmp_path)}}).execute()
-    assert stripped.cells[-1].outputs[-1]["ename"] == "NotImplementedError"
 
 
 # ------------------------------------------------------------------- strip_solutions itself
@@ -190,7 +214,7 @@ def test_strip_solutions_small_notebook():
     assert out.cells[1] == nb.cells[1]                        # other cells kept, outputs too
     assert sources[2] == "## Exercises\n\n**Exercise 1.** Find it.\n\n**Exercise 2.** More."
     stub = out.cells[3]
-    assert stub.source == edition.EXERCISE_STUB
+    assert stub.source == edition.stub([])          # no check cell: no answer names
     assert stub.outputs == [] and stub.execution_count is None
     assert stub.metadata["tags"] == ["other-tag", "exercise"]
     assert "Hint" in sources[4]                               # a hint is not a solution
@@ -199,9 +223,28 @@ def test_strip_solutions_small_notebook():
         assert secret not in text
 
 
-def test_stub_raises_not_implemented():
-    with pytest.raises(NotImplementedError, match="exercise"):
-        exec(edition.EXERCISE_STUB, {})
+def test_stub_binds_todo_and_the_guard_waits_for_it(capsys):
+    from w2vlib.teach import TODO
+    out = edition.strip_solutions(exercise_notebook())
+    stub, check = out.cells[2], out.cells[3]
+    assert stub.metadata["w2vlib"] == {"answers": ["square"]}
+    ns = {"x": 2}
+    exec(stub.source, ns)
+    assert ns["square"] is TODO
+    exec(check.source, ns)
+    assert capsys.readouterr().out == "Exercise 1: not attempted yet\n"
+    ns["square"] = 4
+    exec(check.source, ns)
+    assert capsys.readouterr().out == "Exercise 1 ✓\n"
+    ns["square"] = 5
+    with pytest.raises(AssertionError):
+        exec(check.source, ns)
+
+
+def test_a_check_with_a_multiline_string_is_not_indented():
+    source = 'text = """a\nb"""\nassert square == 4'
+    assert edition.guarded(source, ["square"], "1") == source
+    assert edition.guarded("assert True", [], "1") == "assert True"
 
 
 def test_write_student_writes_every_chapter(tmp_path):

@@ -1,10 +1,14 @@
-"""The grader (w2vlib.grade) on a small chapter made for it (tests/fixtures/42_fixture.ipynb).
+"""The grader (w2vlib.teach.grade) on a small chapter made for it (tests/fixtures/42_fixture.ipynb).
 
-A class of six students is graded once, in one call: the full edition (every exercise
-passed), the untouched student edition (every exercise not attempted), one wrong answer
-(exactly that exercise fails, with the check's message), an edited check cell (the original
-check is run anyway), a notebook that crashes its kernel and one that loops (both reported,
-neither stops the others). The real chapters are graded in test_grade_chapters.py.
+A class of six is graded once (two at a time), against the student edition's checks: the
+full edition (every exercise passed), the untouched student edition (not attempted), one
+wrong answer (that exercise fails, and the message says what the check found, though the
+notebook prints its own "✓" and rewrote its check cells: B8.8, B8.9), a dishonest
+notebook that silences the checks from inside its own kernel (issue 19, B8.2-B8.4: nothing
+it does reaches the checks, so it scores 0), an answer written below the untouched stub
+(B8.29: graded), and a notebook whose process exits half-way (B8.17: reported, the answers
+it had already given are still checked). The long adversarial suite (every case of the
+probe's part B.8) is tests/test_teach_b8.py, run by `make test-teach`.
 """
 
 import csv
@@ -15,12 +19,18 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from w2vlib import edition, grade
+from w2vlib.teach import edition, grade
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHAPTER = FIXTURES / "42_fixture.ipynb"
 NAME = CHAPTER.name
-TIMEOUT = 15
+TIMEOUT = 60
+
+HOOKS = """\
+ip = get_ipython()
+ip.set_custom_exc((BaseException,), lambda *a, **k: None)
+ip.input_transformers_cleanup.append(lambda lines: ["pass\\n"])
+"""
 
 
 def student_edition():
@@ -44,36 +54,42 @@ def solved_student_edition():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """(results as {student: {exercise: Result}}, [Graded], class folder, CSV path)."""
+    """({student: {exercise: Result}}, [Graded], root folder, CSV path, checks folder)."""
     root = tmp_path_factory.mktemp("class")
+    checks = root / "checks"
+    edition.write_student(FIXTURES, checks)
     folders = {}
-    for student in ("full", "untouched", "wrong", "tampered", "crash", "loop", "solved"):
+    for student in ("full", "untouched", "wrong", "dishonest", "below", "crash"):
         folders[student] = root / "class" / student
         folders[student].mkdir(parents=True)
     write = lambda student, nb: nbformat.write(nb, str(folders[student] / NAME))  # noqa: E731
     write("full", edition.read(CHAPTER))
     write("untouched", student_edition())
-    write("solved", solved_student_edition())
-    write("wrong", answered(solved_student_edition(), "2", "square = base + base"))
-    tampered = answered(student_edition(), "1", "d_cube = x**2")
-    for cell in tampered.cells:                  # the student "fixes" the checks
+    wrong = answered(solved_student_edition(), "2",     # B8.9: it prints the ✓ itself
+                     'square = base + base\nprint("Exercise 2 ✓")')
+    for cell in wrong.cells:                              # B8.8: and "fixes" the checks
         if grade.is_check(cell):
             cell.source = 'print("Exercise ✓")'
-    write("tampered", tampered)
+    write("wrong", wrong)
+    dishonest = student_edition()           # stubs untouched, the checks "silenced"
+    answered(dishonest, "2", "import builtins, sympy\nsquare = 0\n"
+             "builtins.AssertionError = None\nsympy.simplify = lambda e: 0")
+    dishonest.cells.append(new_code_cell(HOOKS))
+    write("dishonest", dishonest)
+    below = student_edition()               # the answer in a new cell under the stub
+    ex1 = grade.exercises(below)[0]
+    below.cells.insert(ex1.answer + 1, new_code_cell("d_cube = 3 * x**2"))
+    write("below", below)
     crash = solved_student_edition()
-    crash.cells.insert(grade.exercises(crash)[1].answer, new_code_cell("import os\nos._exit(1)"))
+    crash.cells.insert(grade.exercises(crash)[1].answer, new_code_cell("import os\nos._exit(3)"))
     write("crash", crash)
-    loop = solved_student_edition()
-    forever = new_code_cell("import time\nwhile True:\n    time.sleep(0.1)")
-    loop.cells.insert(grade.exercises(loop)[2].answer, forever)
-    write("loop", loop)
-    results = grade.grade(root / "class", FIXTURES, timeout=TIMEOUT, jobs=2)
+    results = grade.grade(root / "class", checks, timeout=TIMEOUT, jobs=2)
     out = root / "grades.csv"
     grade.write_csv(results, out)
     by_student = {}
     for g in results:
         by_student.setdefault(g.student, {}).update({r.number: r for r in g.results})
-    return by_student, results, root, out
+    return by_student, results, root, out, checks
 
 
 def statuses(row):
@@ -83,7 +99,6 @@ def statuses(row):
 def test_full_edition_passes_everything(graded):
     by_student, *_ = graded
     assert statuses(by_student["full"]) == dict.fromkeys("123", grade.PASSED)
-    assert statuses(by_student["solved"]) == dict.fromkeys("123", grade.PASSED)
 
 
 def test_untouched_student_edition_is_not_attempted(graded):
@@ -91,82 +106,86 @@ def test_untouched_student_edition_is_not_attempted(graded):
     assert statuses(by_student["untouched"]) == dict.fromkeys("123", grade.NOT_ATTEMPTED)
 
 
-def test_one_wrong_answer_fails_exactly_that_exercise(graded):
+def test_one_wrong_answer_fails_with_what_was_found(graded):
+    """Also B8.8 and B8.9: its edited check cells and its own "✓" change nothing."""
     by_student, *_ = graded
     row = by_student["wrong"]
     assert statuses(row) == {"1": grade.PASSED, "2": grade.FAILED, "3": grade.PASSED}
-    assert row["2"].message == "check: AssertionError: square is 6, not base times base"
+    message = row["2"].message
+    assert message.startswith("check: AssertionError: square is 6, not base times base")
+    assert "square = 6, base = 3" in message            # the values in the failed assert
 
 
-def test_edited_checks_are_replaced_by_the_originals(graded):
+def test_silencing_the_kernel_does_not_reach_the_checks(graded):
+    """B8.2 (input transformer), B8.3 (custom exception handler), B8.4 (rebinding what
+    the check uses): the checks run in another process, so the notebook scores 0."""
     by_student, *_ = graded
-    row = by_student["tampered"]
-    assert statuses(row) == {"1": grade.FAILED, "2": grade.NOT_ATTEMPTED,
-                             "3": grade.NOT_ATTEMPTED}
-    assert "d_cube is not the derivative" in row["1"].message
+    row = by_student["dishonest"]
+    assert row["2"].status == grade.FAILED and "square = 0" in row["2"].message
+    assert row["1"].status == row["3"].status == grade.NOT_ATTEMPTED
+    assert sum(r.points for r in row.values()) == 0
 
 
-def test_a_crash_is_reported_not_fatal(graded):
+def test_an_answer_below_the_stub_is_graded(graded):
+    """B8.29: the stub is untouched, the answer sits in a new cell under it."""
+    by_student, *_ = graded
+    assert statuses(by_student["below"]) == {"1": grade.PASSED, "2": grade.NOT_ATTEMPTED,
+                                             "3": grade.NOT_ATTEMPTED}
+
+
+def test_a_process_that_exits_is_reported_and_its_earlier_answers_count(graded):
+    """B8.17: exercise 1 was answered before the exit, so it is still checked."""
     by_student, results, *_ = graded
     row = by_student["crash"]
     assert statuses(row) == {"1": grade.PASSED, "2": grade.FAILED, "3": grade.FAILED}
-    assert "the kernel died" in row["2"].message
-    assert [g.problem for g in results if g.student == "crash"][0].startswith(
-        "the kernel died")
+    assert "the notebook's process ended" in row["2"].message
+    problem = [g.problem for g in results if g.student == "crash"][0]
+    assert problem.startswith("the notebook's process ended (exit 3)")
 
 
-def test_a_loop_times_out_and_is_reported(graded):
-    by_student, results, *_ = graded
-    row = by_student["loop"]
-    assert statuses(row) == {"1": grade.PASSED, "2": grade.PASSED, "3": grade.FAILED}
-    assert f"timed out after {TIMEOUT} s" in row["3"].message
-    loop = [g for g in results if g.student == "loop"][0]
-    assert loop.seconds < 3 * TIMEOUT          # stopped, not run forever (a loaded machine)
-
-
-def test_csv_for_a_gradebook(graded):
-    by_student, _, _, out = graded
+def test_csv_has_points_per_exercise_and_a_total(graded):
+    by_student, _, _, out, _ = graded
     with open(out, newline="", encoding="utf-8") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert sorted(rows) == sorted(by_student)
-    assert rows["wrong"]["42:2"] == ("failed: check: AssertionError: square is 6, not base "
-                                     "times base")
-    assert (rows["wrong"]["passed"], rows["wrong"]["failed"]) == ("2", "1")
-    assert rows["untouched"]["not attempted"] == "3"
-    assert rows["full"]["42:1"] == "passed"
-    assert "timed out" in rows["loop"]["problems"]
+    assert rows["wrong"]["42:2"].startswith("failed: check: AssertionError: square is 6")
+    assert (rows["wrong"]["points"], rows["wrong"]["out of"]) == ("2", "3")
+    assert (rows["wrong"]["42:1 points"], rows["wrong"]["42:2 points"]) == ("1", "0")
+    assert rows["untouched"]["not attempted"] == "3" and rows["untouched"]["points"] == "0"
+    assert rows["full"]["42:1"] == "passed" and rows["full"]["points"] == "3"
+    assert "process ended" in rows["crash"]["problems"]
 
 
-def test_terminal_table(graded):
+def test_terminal_table_and_feedback_pages(graded, tmp_path):
     _, results, *_ = graded
     text = grade.render(results)
     assert re.search(r"^full\s+3/3\s+✓\s+✓\s+✓\s*$", text, re.MULTILINE)
     assert re.search(r"^untouched\s+0/3\s+·\s+·\s+·\s*$", text, re.MULTILINE)
     assert re.search(r"^wrong\s+2/3\s+✓\s+✗\s+✓\s*$", text, re.MULTILINE)
     assert "wrong 42:2 (a square): check: AssertionError: square is 6" in text
+    pages = grade.write_feedback(results, tmp_path / "feedback")
+    assert sorted(p.name for p in pages) == sorted(f"{s}.md" for s in (
+        "below", "crash", "dishonest", "full", "untouched", "wrong"))
+    page = (tmp_path / "feedback" / "wrong.md").read_text()
+    assert "**Points: 2 of 3**" in page and "square is 6, not base times base" in page
 
 
-def test_command_line_one_notebook(tmp_path, capsys):
-    """A student checks their own notebook: its own check cells are used."""
-    path = tmp_path / NAME
-    nbformat.write(answered(student_edition(), "3", "root = -sp.sqrt(2)"), str(path))
-    assert grade.main([str(path), "--checks", str(FIXTURES), "--csv",
-                       str(tmp_path / "g.csv"), "--timeout", "60"]) == 0
-    out = capsys.readouterr().out
-    assert re.search(r"0/3\s+·\s+·\s+✗", out)
-    assert "root is not a positive root" in out
-    assert (tmp_path / "g.csv").is_file()
+def test_the_checks_folder_is_not_written(graded):
+    *_, checks = graded
+    fresh = edition.strip_solutions(edition.read(CHAPTER))
+    assert nbformat.read(str(checks / NAME), 4).cells == fresh.cells
 
 
 # ----------------------------------------------------------------- structure and input
 
 def test_exercises_of_the_fixture():
     found = grade.exercises(edition.read(CHAPTER))
-    assert [(e.number, e.title) for e in found] == [
-        ("1", "a derivative"), ("2", "a square"), ("3", "a root")]
+    assert [(e.number, e.title, e.names, e.mode) for e in found] == [
+        ("1", "a derivative", ["d_cube"], "all"), ("2", "a square", ["square"], "all"),
+        ("3", "a root", ["root"], "all")]
     assert all(e.check == e.answer + 1 for e in found)
     stripped = grade.exercises(student_edition())
-    assert [e.check_source for e in stripped] == [e.check_source for e in found]
+    assert [e.names for e in stripped] == [e.names for e in found]
 
 
 def test_broken_structure_is_named():
@@ -183,7 +202,7 @@ def test_broken_structure_is_named():
         grade.exercises(new_notebook(cells=[heading(), answer(), check(), answer(), check()]))
 
 
-def test_unreadable_notebook_is_reported(tmp_path):
+def test_unreadable_notebook_and_empty_folder_are_reported(tmp_path):
     (tmp_path / "eve").mkdir()
     (tmp_path / "eve" / NAME).write_text("{ not json")
     (tmp_path / "dan").mkdir()
@@ -197,6 +216,8 @@ def test_unreadable_notebook_is_reported(tmp_path):
 
 
 def test_bad_arguments(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     with pytest.raises(ValueError, match="timeout: expected a positive"):
         grade.grade(tmp_path, FIXTURES, timeout=0)
     with pytest.raises(ValueError, match="jobs: expected at least 1"):
@@ -205,3 +226,41 @@ def test_bad_arguments(tmp_path):
         grade.grade(tmp_path / "missing", FIXTURES)
     with pytest.raises(ValueError, match="checks: expected a folder"):
         grade.grade(tmp_path, tmp_path / "missing")
+    with pytest.raises(ValueError, match="checks: a class is graded by the teacher's checks"):
+        grade.grade(tmp_path, None)
+
+
+def test_command_line_refuses_a_class_without_checks(tmp_path, capsys, monkeypatch):
+    """B8.27: outside the repository, without --checks, a class is not graded by the
+    students' own (editable) check cells."""
+    for student in ("a", "b"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert grade.main([str(tmp_path / "class")]) == 2
+    assert "pass --checks" in capsys.readouterr().err
+
+
+def test_text_is_made_inert():
+    """B8.16: escape sequences are shown, not obeyed; CSV cells start no formula."""
+    evil = "\x1b[2J\x1b[H\x1b[32mall exercises passed\x1b[0m\x1b[8m\u202e"
+    shown = grade.inert(evil)
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert shown.startswith("\\x1b[2J") and "all exercises passed" in shown
+    for text in ("=HYPERLINK(\"http://x\",\"ok\")", "+1", "-1", "@SUM(A1)"):
+        assert grade.csv_cell(text).startswith("'")
+    assert grade.csv_cell("passed") == "passed" and grade.csv_cell(3) == 3
+
+
+def test_csv_is_never_written_through_a_link(tmp_path):
+    """B8.13: a symbolic link at the CSV's path is replaced, its target untouched."""
+    chapter = tmp_path / "03_chapter.ipynb"
+    chapter.write_text("the teacher's chapter")
+    link = tmp_path / "grades.csv"
+    link.symlink_to(chapter)
+    row = grade.Graded("=cmd|' /C calc'!A0", "x.ipynb",
+                       [grade.Result("42", "1", "t", grade.PASSED, points=1)])
+    note = grade.write_csv([row], link)
+    assert chapter.read_text() == "the teacher's chapter"
+    assert not link.is_symlink() and "symbolic link" in note
+    text = link.read_text()
+    assert "'=cmd" in text and "\n=cmd" not in text

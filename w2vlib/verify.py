@@ -33,6 +33,8 @@ is printed then. On success one line is printed and ``None`` returned, so a chec
 shows exactly that line.
 """
 
+import math
+
 import numpy as np
 
 from . import symbolic
@@ -60,7 +62,14 @@ def _sympy(arg, how):
                  "index": symbolic.assert_index_equal}.get(how)
     if assert_fn is None:
         raise ValueError(f"how: expected 'plain', 'expanded' or 'index', got {how!r}")
+    import sympy as sp
     for i, (derived, displayed) in enumerate(_pairs(arg, "sympy")):
+        for what, expr in (("derived", derived), ("displayed", displayed)):
+            if not isinstance(expr, (sp.Basic, sp.MatrixBase, int, float, np.number)) \
+                    or isinstance(expr, bool):
+                raise TypeError(f"sympy check {i}: expected the {what} side to be a SymPy "
+                                f"expression, matrix or number, got {type(expr).__name__} "
+                                f"{expr!r:.60}")
         try:
             assert_fn(derived, displayed)
         except AssertionError as exc:
@@ -85,15 +94,38 @@ def _as_dict(x):
     return x if isinstance(x, dict) else {"": x}
 
 
+def _numbers(value, name, i, key, side):
+    where = f"{name} check {i}{' ' + key if key else ''}"
+    if np.iscomplexobj(value):
+        raise TypeError(f"{where}: expected real numbers as the {side}, got complex values")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: expected numbers (an array) as the {side}, got "
+                        f"{type(value).__name__} {value!r:.60}") from None
+
+
 def _close(arg, name, rtol, atol):
     for i, (value, reference) in enumerate(_pairs(arg, name)):
         a, b = _as_dict(value), _as_dict(reference)
         if sorted(a) != sorted(b):
             raise ValueError(f"{name} check {i}: value has keys {sorted(a)}, reference "
                              f"{sorted(b)}")
+        if not a:
+            raise ValueError(f"{name} check {i}: nothing to compare (two empty dicts)")
         for key in a:
-            x = np.asarray(a[key], dtype=np.float64)
-            y = np.asarray(b[key], dtype=np.float64)
+            x = _numbers(a[key], name, i, key, "value")
+            y = _numbers(b[key], name, i, key, "reference")
+            if x.size == 0 and y.size == 0:
+                raise ValueError(f"{name} check {i}{' ' + key if key else ''}: nothing to "
+                                 "compare (both are empty)")
+            for side, arr in (("value", x), ("reference", y)):
+                if not np.all(np.isfinite(arr)):
+                    j = tuple(int(k) for k in np.argwhere(~np.isfinite(arr))[0]) \
+                        if arr.ndim else ()
+                    raise AssertionError(
+                        f"{name} check {i}{' ' + key if key else ''}: the {side} is "
+                        f"{arr[j]} at {list(j)} (not finite)")
             if x.shape != y.shape:
                 raise AssertionError(f"{name} check {i}{' ' + key if key else ''}: shape "
                                      f"{x.shape} against the reference's {y.shape}")
@@ -111,6 +143,12 @@ def check(*, sympy=None, fd=None, w2vlib=None, autodiff=None, how="plain", tol=1
     """Run the checks that are given (see the module's docstring) and print one line."""
     if sympy is None and fd is None and w2vlib is None and autodiff is None:
         raise ValueError("check: expected at least one of sympy, fd, w2vlib, autodiff")
+    if how not in ("plain", "expanded", "index"):
+        raise ValueError(f"how: expected 'plain', 'expanded' or 'index', got {how!r}")
+    for label, value in (("tol", tol), ("rtol", rtol), ("atol", atol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+                or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{label}: expected a finite non-negative number, got {value!r}")
     parts = []
     if sympy is not None:
         parts.append(_sympy(sympy, how))

@@ -1,8 +1,8 @@
 """The book's editions, built from the chapter notebooks.
 
-    python -m w2vlib.edition html    [--notebooks DIR] [--out DIR]   # default _build/html
-    python -m w2vlib.edition html --student [--out DIR]      # default _build/student-html
-    python -m w2vlib.edition student [--notebooks DIR] [--out DIR]   # default _build/student
+    python -m w2vlib.teach.edition html    [--notebooks DIR] [--out DIR]   # _build/html
+    python -m w2vlib.teach.edition html --student [--out DIR]      # _build/student-html
+    python -m w2vlib.teach.edition student [--notebooks DIR] [--out DIR]   # _build/student
 
 **HTML edition.** A static website built with jupyter-book's command line
 (``jupyter-book build``) from the notebooks' *stored* outputs: nothing is executed. The
@@ -17,10 +17,13 @@ so the site holds no solution at all. The committed notebooks are never modified
 **Student edition.** Copies of the notebooks without the solutions: every
 ``<details><summary>Solution</summary>...</details>`` block is cut from the Markdown
 cells (a cell left empty is dropped) and every ``solution``-tagged code cell becomes a
-stub, tagged ``exercise``, that raises ``NotImplementedError("exercise")``, with its
-outputs cleared. The ``check`` cells stay (without their stored output): the student runs
-them, and ``python -m w2vlib.grade`` grades with them. Every other cell is kept as it is,
-outputs included.
+stub, tagged ``exercise``, that binds the answer's names (those the solution binds and the
+check reads, also recorded in the stub's metadata as ``w2vlib.answers``) to
+:data:`w2vlib.teach.TODO`, with its outputs cleared. The ``check`` cells stay (without
+their stored output), each behind a guard that prints ``Exercise N: not attempted yet``
+while an answer is still ``TODO``: "Run All" runs the whole chapter whatever is done, the
+student runs the checks, and ``python -m w2vlib.teach.grade`` grades with them. Every other
+cell is kept as it is, outputs included.
 
 Only the standard library is imported at module level; ``nbformat``, PyYAML and
 jupyter-book are used by the functions that need them.
@@ -40,6 +43,7 @@ SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
 CHECK_TAG = "check"
 EXERCISE_STUB = '# Exercise: write your solution here.\nraise NotImplementedError("exercise")'
+GUARD = "from w2vlib.teach import todo\nif todo({names}):\n    print({message!r})\nelse:\n"
 
 # MathJax 3 is served from the book's own _static folder, so the book reads offline. The files
 # come from the pinned PyPI package django-static-mathjax (MathJax 3.2.2, no dependencies):
@@ -102,12 +106,56 @@ def has_figure(nb):
 
 # ---------------------------------------------------------------------- student edition
 
+def stub(names):
+    """The student edition's answer cell for an answer made of ``names``."""
+    if not names:
+        return "# Exercise: write your solution here."
+    listed = ", ".join(f"`{n}`" for n in names)
+    return ("# Exercise: write your solution here; it defines " + listed + ".\n"
+            "from w2vlib.teach import TODO\n" + " = ".join(names) + " = TODO")
+
+
+def _multiline_strings(source):
+    import io
+    import tokenize
+    try:
+        return any(tok.type == tokenize.STRING and tok.start[0] != tok.end[0]
+                   for tok in tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return True
+
+
+def guarded(check_source, names, number):
+    """The check cell of the student edition: ``check_source`` runs only once no answer
+    name is ``TODO``; until then it prints that the exercise is not attempted yet. A check
+    that indenting would change (a string over several lines) is left as it is."""
+    if not names or _multiline_strings(check_source):
+        return check_source
+    body = "\n".join(("    " + line) if line.strip() else line
+                     for line in check_source.splitlines())
+    return GUARD.format(names=", ".join(names),
+                        message=f"Exercise {number}: not attempted yet") + body
+
+
+def answers_of(nb):
+    """{index of a solution cell: (its exercise number, its answer names)}."""
+    from w2vlib.teach import grade
+    try:
+        found = grade.exercises(nb)
+    except ValueError:
+        return {}
+    return {ex.answer: (ex.number, ex.names if ex.mode == "all" else [], ex.check)
+            for ex in found}
+
+
 def strip_solutions(nb):
     """A copy of ``nb`` without solutions (see the module docstring); ``nb`` is unchanged."""
     import nbformat
     out = copy.deepcopy(nb)
+    answers = answers_of(out)
+    checks = {check: (number, names) for number, names, check in answers.values()}
     cells = []
-    for cell in out.cells:
+    for index, cell in enumerate(out.cells):
         if cell.cell_type == "markdown" and "<details" in cell.source.lower():
             source = SOLUTION_BLOCK.sub("", cell.source)
             source = re.sub(r"\n{3,}", "\n\n", source).strip()
@@ -117,10 +165,15 @@ def strip_solutions(nb):
         elif is_solution(cell):
             tags = [t for t in cell.metadata.get("tags", []) if t != SOLUTION_TAG]
             cell.metadata["tags"] = tags + [EXERCISE_TAG]
-            cell.source = EXERCISE_STUB
+            names = answers.get(index, (None, []))[1]
+            cell.source = stub(names)
+            if names:
+                cell.metadata["w2vlib"] = {"answers": list(names)}
             cell.outputs = []
             cell.execution_count = None
         elif is_check(cell):            # kept, to be run by the student; its ✓ is earned
+            if index in checks:
+                cell.source = guarded(cell.source, checks[index][1], checks[index][0])
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
@@ -149,14 +202,21 @@ def write_student(notebooks="notebooks", out="_build/student"):
 
 # ------------------------------------------------------------------------- HTML edition
 
-def book_dir():
+def book_dir(notebooks=None):
     """The committed jupyter-book files (``_config.yml``, ``_toc.yml``, ``intro.md``,
-    ``_ext/``): the folder ``book/`` of the repository."""
-    folder = Path(__file__).resolve().parents[1] / "book"
-    if not (folder / "_config.yml").is_file():
-        raise RuntimeError(f"the book's configuration is missing: no {folder / '_config.yml'} "
-                           "(build the HTML edition from a checkout of the repository)")
-    return folder
+    ``_ext/``): the folder ``book/`` of the repository, found beside this package (a
+    checkout), else beside the ``notebooks`` folder (an installed w2vlib building a
+    checkout's chapters), else in the working directory."""
+    candidates = [Path(__file__).resolve().parents[2] / "book"]
+    if notebooks is not None:
+        candidates.append(Path(notebooks).resolve().parent / "book")
+    candidates.append(Path.cwd() / "book")
+    for folder in candidates:
+        if (folder / "_config.yml").is_file():
+            return folder
+    raise RuntimeError("the book's configuration is missing: no book/_config.yml beside "
+                       "w2vlib, beside the notebooks' folder or in the working directory "
+                       "(build the HTML edition from a checkout of the repository)")
 
 
 def toc_files(toc_path):
@@ -300,7 +360,7 @@ def stage(notebooks, stage_dir, student=False):
     """
     import nbformat
     import yaml
-    source, stage_dir = book_dir(), Path(stage_dir)
+    source, stage_dir = book_dir(notebooks), Path(stage_dir)
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     shutil.copytree(source, stage_dir, ignore=shutil.ignore_patterns("_build", "__pycache__"))
@@ -365,7 +425,7 @@ def page_name(path):
 # ---------------------------------------------------------------------------------- CLI
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m w2vlib.edition", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m w2vlib.teach.edition", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("edition", choices=["html", "student"])
     parser.add_argument("--notebooks", default="notebooks",
