@@ -339,9 +339,7 @@ def test_row_rates_reduce_to_eta_for_one_use_and_to_one_over_m_for_m_equal_uses(
                                                     ("sgns-shared", 128, 0.25)])
 def test_trace_rule_trains_where_summed_updates_diverge(model, batch_size, lr):
     # a 16-word vocabulary: every row is used many times in one batch, and the summed
-    # updates diverge; the capped ones train. (With shared negatives every word is a
-    # negative of every span here, and large batches still diverge through the coupling
-    # of input and output rows, which the rule does not bound: chapter 12.)
+    # updates diverge; the capped ones train
     kw = dict(SMALL, epochs=4, batch_size=batch_size, lr=lr, seed=0)
     corpus = _corpus(seed=2, n_sent=1200)
     with pytest.raises(tr.TrainingDivergedError):
