@@ -285,3 +285,20 @@ def test_a_batch_adds_the_square_of_its_summed_gradient_to_G():
     model = glove.train(X, d, epochs=2, eta=eta, batch_size=2, seed=seed)
     np.testing.assert_allclose(model.b[0], by_hand(square_of_sum=True), rtol=1e-12)
     assert not np.isclose(model.b[0], by_hand(square_of_sum=False), rtol=1e-9, atol=0)
+
+
+def test_train_returns_the_adagrad_sums_of_one_step():
+    """model.G holds the four sums after training: 1 + (eta g)^2 after one entry's step."""
+    X = np.zeros((3, 3))
+    X[1, 2] = 40.0
+    W0, Wt0, b0, bt0 = glove.init_params(3, 3, 4, np.random.default_rng(0))
+    model = glove.train(X, 4, epochs=1, batch_size=1, seed=0)
+    eta = glove.ETA
+    r = glove.weighting(40.0) * (W0[1] @ Wt0[2] + b0[1] + bt0[2] - np.log(40.0))
+    G_W, G_Wt, G_b, G_bt = model.G
+    np.testing.assert_allclose(G_W[1], 1 + (eta * r * Wt0[2]) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(G_Wt[2], 1 + (eta * r * W0[1]) ** 2, rtol=1e-12)
+    np.testing.assert_allclose([G_b[1], G_bt[2]], 1 + (eta * r) ** 2, rtol=1e-12)
+    untouched = np.ones(3, bool)
+    untouched[1] = False
+    assert np.all(G_W[untouched] == 1) and np.all(G_b[untouched] == 1)

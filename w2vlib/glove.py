@@ -43,11 +43,15 @@ What the reference implementation (stanfordnlp/GloVe, ``glove.c``) does, and
   3 / eta^2 = 1200), and the current gradient is not in the denominator. In the long
   run, once eta^2 sum g^2 >> 1, the step eta g / sqrt(1 + eta^2 sum g^2) tends to
   g / sqrt(sum g^2): AdaGrad with base rate 1 whatever eta, 1/eta = 20 times Duchi's
-  step at eta = 0.05 (eta only sets how long the SGD-like start lasts);
+  step at eta = 0.05 (eta only sets how long the SGD-like start lasts). This is the
+  update of the GloVe 1.x releases (1.0-1.2) and of glove.c up to July 2019, which
+  :func:`train` follows; since commit 5b4e03c (2019-07-22) glove.c steps the two
+  biases by g / sqrt(G) and adds g^2 to their G, with no eta (AdaGrad with base
+  rate 1 from the first step), while the vectors keep the eta-scaled update;
 * it initialises every vector entry and every bias uniformly in
   (-0.5, 0.5) / (d + 1) in the GloVe 1.0 release (it divided by the vector size
   after adding the bias), which :func:`init_params` follows; glove.c has divided by
-  d instead since 2018;
+  d instead since commit 6d04bee (February 2020);
 * it saves W + W~ as the word vectors (its default ``-model 2``); the paper
   (section 4.2) motivates the sum by the symmetry of X.
 
@@ -198,6 +202,7 @@ class GloVe:
     b: np.ndarray
     b_tilde: np.ndarray
     losses: list = field(default_factory=list)
+    G: list = field(default_factory=list)    # AdaGrad sums of W, W_tilde, b, b_tilde
 
     @property
     def vectors(self):
@@ -242,7 +247,9 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
     glove.c's sequence of updates); seed: for the initialisation and the orders;
     callback: called as ``callback(epoch, model)`` after every epoch (epoch counts from
     1; the model's arrays are the live ones: copy what you keep).
-    Returns a :class:`GloVe`; ``losses[e]`` is J (no factor 1/2) after epoch e + 1.
+    Returns a :class:`GloVe`; ``losses[e]`` is J (no factor 1/2) after epoch e + 1;
+    ``G`` holds the four AdaGrad sums (they only grow, so their final values bound
+    every earlier one).
     The same inputs and seed give the same result. Batches of many thousand entries
     can diverge (a frequent word's summed step grows with the batch): on the 10,663
     non-zero counts of chapter 10's synthetic corpus, 1,024 trains and 8,192 does not.
@@ -267,7 +274,7 @@ def train(X, d=50, *, epochs=25, eta=ETA, x_max=X_MAX, alpha=ALPHA, batch_size=1
     rows, cols = np.nonzero(X)
     fx = weighting(X[rows, cols], x_max, alpha)
     logx = np.log(X[rows, cols])
-    result = GloVe(W, W_tilde, b, b_tilde)
+    result = GloVe(W, W_tilde, b, b_tilde, G=G)
     e = np.einsum("bd,bd->b", W[rows], W_tilde[cols]) + b[rows] + b_tilde[cols] - logx
     J_start = float(np.sum(fx * e * e))
     for _ in range(epochs):
