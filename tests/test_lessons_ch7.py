@@ -71,6 +71,13 @@ def test_train_variants_runs_read_by_quality_bounds(tmp_path):
     assert x.size == 2 and lo <= x.min() <= x.max() <= hi
 
 
+def test_train_planted_records_the_section_minimum_and_the_first_loss_point():
+    (run,) = lessons.train_planted(seeds=(0,), n_sentences=600, epochs=1)
+    (h,) = run["history"]
+    assert run["system"] == "sgns-10k" and 0 <= h["min_section"] <= h["analogy"] <= 1
+    assert 0.5 < h["first_loss"] <= 6 * np.log(2) + 1e-9    # at most J_0 = (K + 1) log 2
+
+
 def test_train_variants_refuses_unknown_names():
     with pytest.raises(ValueError, match="models"):
         lessons.train_variants(models=("sg",))
@@ -84,5 +91,5 @@ def test_kept_artifact_has_every_model_seed_and_configuration():
     keys = {(r["config"], r["seed"], r["system"]) for r in art["runs"]}
     configs = [c for c in art["configs"] if c not in art["skipped"]]
     assert keys == {(c, s, m) for c in configs for s in art["seeds"]
-                    for m in ("sgns", "cbow", "softmax", "hs")}
+                    for m in ("sgns", "cbow", "softmax", "hs", "sgns-10k")}
     assert len(art["seeds"]) >= 3

@@ -6,7 +6,8 @@
 ``variants`` trains chapter 7's four output layers (``train.MODELS``: sgns, cbow, softmax,
 hs) on the small planted corpus of its section 7.6 (``datasets.synthetic_corpus(3_000,
 seed=0)``, d = 30, 5 epochs, ``min_count=1``, the trainer's defaults otherwise) once per
-seed, and records the planted-analogy accuracy and the last point of each loss curve.
+seed, and records the planted-analogy accuracy and the last point of each loss curve; and
+its first run, SGNS on 10,000 sentences (section 7.2, system ``"sgns-10k"``).
 With ``--configs`` every floating-point kernel configuration of :mod:`w2vlib.repro` runs
 in a fresh process (as ``python -m w2vlib.quality --configs`` does). The JSON has the
 shape of :mod:`w2vlib.quality`'s artifacts (``runs``: one dict per configuration, seed and
@@ -30,7 +31,8 @@ import tempfile  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-__all__ = ["VARIANTS", "VARIANT_SETTINGS", "train_variants", "paired_bootstrap_spearman",
+__all__ = ["VARIANTS", "VARIANT_SETTINGS", "train_variants", "train_planted",
+           "paired_bootstrap_spearman",
            "main"]
 
 VARIANTS = os.path.join(os.path.dirname(__file__), "results", "ch7_variants.json")
@@ -67,6 +69,29 @@ def train_variants(seeds=(0,), models=None, **settings):
                 acc = float(r.wv.evaluate_analogies(planted).accuracy)
                 runs.append(dict(system=model, seed=int(seed), history=[dict(
                     epoch=s["epochs"], analogy=acc, loss=float(r.loss_history[-1, 1]))]))
+    return runs
+
+
+def train_planted(seeds=(0,), n_sentences=10_000, d=30, epochs=5):
+    """Chapter 7's first run (section 7.2): SGNS on ``synthetic_corpus(n_sentences,
+    seed=0)`` once per seed. Returns runs of system ``"sgns-10k"`` whose history holds
+    the planted-analogy accuracy (``analogy``), the lowest accuracy of its three
+    sections (``min_section``) and the first point of the loss curve (``first_loss``)."""
+    from . import datasets, train
+
+    sentences, questions = datasets.synthetic_corpus(n_sentences=n_sentences, seed=0)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        planted = os.path.join(tmp, "planted.txt")
+        datasets.write_analogies(planted, questions)
+        for seed in seeds:
+            r = train.train(sentences, model="sgns", d=d, epochs=epochs, min_count=1,
+                            seed=int(seed), progress=False)
+            res = r.wv.evaluate_analogies(planted)
+            runs.append(dict(system="sgns-10k", seed=int(seed), history=[dict(
+                epoch=epochs, analogy=float(res.accuracy),
+                min_section=float(min(sec.accuracy for sec in res.sections)),
+                first_loss=float(r.loss_history[0, 1]))]))
     return runs
 
 
@@ -142,15 +167,15 @@ def _variants(args, argv):
             print(f"{name}: {len(part['runs'])} runs", flush=True)
         artifact = dict(configs=args.configs, skipped=skipped)
     else:
-        runs = train_variants(args.seeds)
+        runs = train_variants(args.seeds) + train_planted(args.seeds)
         artifact = dict(kernels=repro.kernels_in_use())
     artifact = dict(command=command, date=datetime.now(timezone.utc).isoformat(
         timespec="seconds"), settings=VARIANT_SETTINGS, seeds=args.seeds, **artifact,
         runs=runs)
     for r in runs:
         h = r["history"][-1]
-        print(f"{r.get('config', ''):<8} seed {r['seed']} {r['system']:<8} "
-              f"accuracy {h['analogy']:.4f}  last loss {h['loss']:.4f}")
+        figures = "  ".join(f"{k} {v:.4f}" for k, v in h.items() if k != "epoch")
+        print(f"{r.get('config', ''):<8} seed {r['seed']} {r['system']:<8} {figures}")
     if args.json:
         atomic_write(args.json, json.dumps(artifact, indent=1) + "\n", binary=False)
     return runs
