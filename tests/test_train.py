@@ -408,5 +408,5 @@ def test_a_callback_that_breaks_the_vectors_is_named():
 
 def test_rows_moved_refuses_negative_pairs():
     from w2vlib import fast
-    with pytest.raises(ValueError, match="pairs: expected a whole number"):
+    with pytest.raises(ValueError, match="pairs: expected whole numbers"):
         fast.rows_moved(-1, 5, shared=False)

@@ -212,8 +212,9 @@ def rows_moved(pairs, K, shared, span=1, window=None):
     sharing K negatives: its L + 2 window input rows, L centres and K negatives:
     2 (2 L + 2 window + K) for all the span's pairs.
     """
-    if isinstance(pairs, bool) or not isinstance(pairs, (int, np.integer)) or pairs < 0:
-        raise ValueError(f"pairs: expected a whole number >= 0, got {pairs!r}")
+    arr = np.asarray(pairs)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) or np.any(arr < 0):
+        raise ValueError(f"pairs: expected whole numbers >= 0, got {pairs!r}")
     if not shared:
         return 2 * pairs * (K + 2)
     if span == 1:
