@@ -91,3 +91,38 @@ def test_last_bit_gap_grows_from_one_ulp_and_is_zero_without_the_nudge():
     assert gaps.shape == (2,) and np.all(gaps > 0) and np.all(np.isfinite(gaps))
     never = lessons_ch8.last_bit_gap(toy, epochs=2, stop_after=1, call=10**9, **kw)
     assert never.shape == (1,) and never[0] == 0
+
+
+def _run(config, system, seed, ws):
+    return dict(config=config, system=system, seed=seed, cpu_seconds=1.0,
+                history=[dict(epoch=1, ws353=ws, analogy=0.01, random_cosine=0.2, loss=2.0)],
+                final=dict(analogy_3cosmul=0.02))
+
+
+def test_config_differences_pairs_runs_by_seed():
+    art = dict(runs=[_run("native", "w2vlib", 0, 0.50), _run("native", "w2vlib", 1, 0.40),
+                     _run("haswell", "w2vlib", 1, 0.43), _run("nehalem", "w2vlib", 0, 0.49),
+                     _run("native", "gensim", 0, 0.1)])
+    moved, pairs = lessons_ch8.config_differences(art, "w2vlib", "ws353")
+    assert pairs == 2 and moved == pytest.approx(0.03)
+    assert lessons_ch8.config_differences(art, "w2vlib", "analogy_3cosmul") == (0.0, 2)
+    moved, pairs = lessons_ch8.config_differences(art, "gensim", "ws353")
+    assert pairs == 0 and np.isnan(moved)
+    with pytest.raises(ValueError, match="metric"):
+        lessons_ch8.config_differences(art, "w2vlib", "nonsense")
+    with pytest.raises(ValueError, match="reference"):
+        lessons_ch8.config_differences(art, "w2vlib", "ws353", reference="sse")
+
+
+def test_last_bit_gap_with_a_kept_reference_equals_two_runs():
+    from w2vlib import datasets, train
+    toy, _ = datasets.synthetic_corpus(n_sentences=300, seed=1)
+    kw = dict(d=20, window=3, negative=3, sample=0, lr=0.025, seed=2, min_count=1)
+    kept = []
+    train.train(toy, epochs=3, progress=False, callbacks=[lambda i: kept.append(i.V.copy())],
+                **kw)
+    both = lessons_ch8.last_bit_gap(toy, epochs=3, stop_after=2, **kw)
+    once = lessons_ch8.last_bit_gap(toy, epochs=3, stop_after=2, reference=kept[:2], **kw)
+    assert np.array_equal(both, once) and both.shape == (2,)
+    with pytest.raises(ValueError, match="reference"):
+        lessons_ch8.last_bit_gap(toy, epochs=3, stop_after=2, reference=kept[:1], **kw)

@@ -9,6 +9,7 @@
   two sets of scores on the same pairs, and the standard deviation of their paired
   difference (both systems are scored on the same pairs, so their errors are
   correlated and the paired difference is the yardstick for "the same").
+* :func:`config_differences`: how far a kept figure moves between kernel configurations.
 * :func:`last_bit_gap`: chapter 8's demonstration that SGD amplifies a last-bit
   difference: w2vlib's own SGNS step against the same step with one ulp added to one
   coordinate of each centre word of one minibatch (:func:`w2vlib.repro.one_ulp_later`).
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["JobRates", "gensim_job_rates", "spearman_bootstrap", "last_bit_gap"]
+__all__ = ["JobRates", "gensim_job_rates", "spearman_bootstrap", "last_bit_gap",
+           "config_differences"]
 
 
 @dataclass
@@ -103,13 +105,68 @@ def spearman_bootstrap(human, scores_a, scores_b=None, n_boot=2000, seed=0):
     return out
 
 
-def last_bit_gap(sentences, epochs, stop_after=1, call=1, **train_kw):
+def last_bit_gap(sentences, epochs, stop_after=1, call=1, reference=None, **train_kw):
     """Train w2vlib's SGNS twice from one seed, the second time with one ulp added to the
     first coordinate of each centre word of minibatch ``call`` (as another CPU's kernel
     might round it), for the first ``stop_after`` of ``epochs`` epochs (the schedule's
-    length). Returns, per epoch trained, max |V_a - V_b| / max |V_a|."""
+    length). Returns, per epoch trained, max |V_a - V_b| / max |V_a|.
+
+    ``reference``: the first run's V after each of its first ``stop_after`` epochs, if
+    kept already (from a ``train`` callback with the same settings and seed); then
+    only the nudged run is trained."""
     from . import repro
     from . import train as tr
     step = tr._STEPS["sgns"]
-    return repro.epoch_gaps(sentences, repro.one_ulp_later(step, call=call), step,
-                            epochs=epochs, stop_after=stop_after, **train_kw)
+    if reference is None:
+        return repro.epoch_gaps(sentences, repro.one_ulp_later(step, call=call), step,
+                                epochs=epochs, stop_after=stop_after, **train_kw)
+    reference = [np.asarray(V) for V in reference]
+    if len(reference) < stop_after:
+        raise ValueError(f"reference: expected V after each of the first {stop_after} "
+                         f"epochs, got {len(reference)}")
+    kept = []
+
+    def keep(info):
+        kept.append(info.V.copy())
+        if info.epoch >= stop_after and stop_after < epochs:
+            raise _Stop
+
+    with repro.using_step(repro.one_ulp_later(step, call=call)):
+        try:
+            tr.train(sentences, model="sgns", epochs=epochs, progress=False,
+                     callbacks=[keep], **train_kw)
+        except _Stop:
+            pass
+    for a, b in zip(reference, kept):
+        if a.shape != b.shape:
+            raise ValueError(f"reference: expected matrices of shape {b.shape}, got "
+                             f"{a.shape}")
+    return np.array([np.abs(a.astype(np.float64) - b).max() / np.abs(a).max()
+                     for a, b in zip(reference, kept)])
+
+
+class _Stop(Exception):
+    pass
+
+
+def config_differences(artifact, system, metric, reference="native"):
+    """How far a figure moves between kernel configurations for one seed: the largest
+    |x(config, seed) - x(reference, seed)| over the seeds and the configurations of a
+    ``python -m w2vlib.quality --configs ... --json`` artifact (a path or the loaded
+    dict) other than ``reference``, with the number of (config, seed) pairs compared.
+    Returns (largest difference, pairs); (nan, 0) if no other configuration is there."""
+    from .quality import _load, values
+    values(artifact, system, metric)               # checks system and metric by name
+    data, where = _load(artifact)
+    runs = {}
+    for r in data["runs"]:
+        if r["system"] == system:
+            x = r["history"][-1].get(metric, r.get("final", {}).get(metric))
+            runs[r.get("config", "native"), r["seed"]] = float(x)
+    if not any(c == reference for c, _ in runs):
+        raise ValueError(f"reference: {where} has no {reference!r} runs of {system!r}")
+    pairs = [(x, runs[reference, s]) for (c, s), x in runs.items()
+             if c != reference and (reference, s) in runs]
+    if not pairs:
+        return float("nan"), 0
+    return max(abs(a - b) for a, b in pairs), len(pairs)
