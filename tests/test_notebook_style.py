@@ -33,7 +33,7 @@ MAX_LINE = 88
 # Chapters whose subject is a gradient: their displayed gradients go through verify.check.
 GRADIENT_CHAPTERS = {"01", "02", "03", "04", "05", "10", "11", "12"}
 # Chapters whose exercises carry difficulty marks (the others will follow).
-DIFFICULTY_CHAPTERS = {"00", "01", "02", "03", "04", "05", "06", "07", "09", "10", "11", "12"}
+DIFFICULTY_CHAPTERS = {f"{i:02d}" for i in range(13)}          # every chapter
 MARKED_EXERCISE = re.compile(r"^\*\*Exercise (\d+) \([^)]+\)\.\*\* (★{1,3})(?=\s)(?!★)",
                              re.MULTILINE)
 EXERCISE = re.compile(r"^\*\*Exercise (\d+) \(([^)]+)\)\.\*\*", re.MULTILINE)
