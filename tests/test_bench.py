@@ -207,3 +207,24 @@ def test_recorded_runs_are_kept_with_the_library():
     scaling = bench.recorded("scaling")                     # the README's scaling table
     assert scaling["scales"] == [1, 4, 16]
     assert all(g["memory"] <= 1.2 for g in scaling["growth"].values())
+
+
+def test_report_recomputes_the_summary_of_a_kept_json(tmp_path, capsys):
+    def row(system, seed, x):
+        return dict(system=system, seed=seed, ws353_spearman=x, simlex_spearman=x,
+                    analogy_accuracy=x, cpu_seconds=1.0, train_seconds=1.0,
+                    words_per_second=1.0, peak_rss_mb=1.0, analogy_covered=10, workers=1)
+    kept = dict(corpus="bible", tokens=1000, mode="in memory", preset="showcase",
+                settings=bench.settings("showcase"), seeds=[0, 1, 2], complete=False,
+                systems=["w2vlib", "gensim"], workers=1, cores=2,
+                runs=[row("w2vlib", s, 0.5 + 0.1 * s) for s in range(3)] +
+                     [row("gensim", s, 0.5) for s in range(3)])
+    path = tmp_path / "kept.json"
+    path.write_text(json.dumps(kept))
+    result = bench.main(["--report", str(path)])
+    out = capsys.readouterr().out
+    assert "INCOMPLETE" in out and "w2vlib - gensim (n = 3)" in out
+    assert result["comparisons"]["w2vlib"]["ws353_spearman"]["mean"] == pytest.approx(0.1)
+    with pytest.raises(SystemExit):
+        bench.main(["--report", str(tmp_path / "missing.json")])
+    assert "--report:" in capsys.readouterr().err

@@ -5,6 +5,7 @@
                            [--seeds 0 1 2 3 4] [--systems w2vlib w2vlib-shared gensim ...]
                            [--workers N] [--max-tokens N] [--batch-size 1024] [--json PATH]
     python -m w2vlib.bench --scaling [--scales 1 4 16] [--corpus ...]
+    python -m w2vlib.bench --report w2vlib/results/bench_showcase_bible.json
 
 Systems, each w2vlib system paired with its gensim counterpart (:data:`COUNTERPART`):
 
@@ -551,6 +552,25 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
     return dict(corpus=corpus, tokens=tokens, scales=list(scales), runs=runs, growth=growth)
 
 
+def report(path, out=sys.stdout):
+    """Print the summary of a kept JSON (``--report PATH``), recomputed from its runs."""
+    with open(path, encoding="utf-8") as f:
+        result = json.load(f)
+    if "comparisons" not in result:
+        raise ValueError(f"{path}: expected a JSON written by the benchmark's --json "
+                         f"(with runs and comparisons), not a scaling run")
+    summary, comparisons, load = summarise(result["runs"], tuple(result["systems"]))
+    result.update(summary=summary, comparisons=comparisons, wall_over_cpu=load)
+    s = result["settings"]
+    done = "" if result.get("complete") else " (INCOMPLETE: interrupted)"
+    print(f"{path}: corpus {result['corpus']} ({result['tokens']:,} tokens, {result['mode']}); "
+          f"preset {result['preset']}: d {s['d']}, lr {s['lr']:g} (cbow {s['cbow_lr']:g}), "
+          f"sample {s['sample']:g}, {s['epochs']} epochs; seeds {result['seeds']}{done}",
+          file=out)
+    print(_format_summary(result), file=out, flush=True)
+    return result
+
+
 def _mb(x):
     return "-" if x is None else f"{x:.0f}"
 
@@ -656,6 +676,8 @@ def _parser():
     p.add_argument("--scaling", action="store_true",
                    help="time and peak memory on the corpus repeated --scales times")
     p.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    p.add_argument("--report", metavar="PATH", default=None,
+                   help="print the summary of a kept JSON (no training)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -665,6 +687,11 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.worker is not None:
         return _worker(json.loads(args.worker))
+    if args.report is not None:
+        try:
+            return report(args.report)
+        except (OSError, ValueError, KeyError) as exc:
+            p.error(f"--report: {exc}")
     for name in ("epochs", "d", "batch_size", "max_tokens", "workers"):
         value = getattr(args, name)
         if value is not None and value < 1:
