@@ -556,9 +556,9 @@ def report(path, out=sys.stdout):
     """Print the summary of a kept JSON (``--report PATH``), recomputed from its runs."""
     with open(path, encoding="utf-8") as f:
         result = json.load(f)
-    if "comparisons" not in result:
+    if not isinstance(result, dict) or not {"runs", "settings", "systems"} <= set(result):
         raise ValueError(f"{path}: expected a JSON written by the benchmark's --json "
-                         f"(with runs and comparisons), not a scaling run")
+                         f"(with its runs and settings), not a scaling run")
     summary, comparisons, load = summarise(result["runs"], tuple(result["systems"]))
     result.update(summary=summary, comparisons=comparisons, wall_over_cpu=load)
     s = result["settings"]
