@@ -552,8 +552,9 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
     return dict(corpus=corpus, tokens=tokens, scales=list(scales), runs=runs, growth=growth)
 
 
-def report(path, out=sys.stdout):
+def report(path, out=None):
     """Print the summary of a kept JSON (``--report PATH``), recomputed from its runs."""
+    out = sys.stdout if out is None else out
     with open(path, encoding="utf-8") as f:
         result = json.load(f)
     if not isinstance(result, dict) or not {"runs", "settings", "systems"} <= set(result):
