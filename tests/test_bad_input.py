@@ -54,7 +54,8 @@ def test_diverging_training_stops_with_when_and_what_to_try(small_corpus, model)
     with warnings.catch_warnings():
         warnings.simplefilter("error")          # no RuntimeWarning on the way either
         with pytest.raises(TrainingDivergedError) as info:
-            train(small_corpus, model=model, d=20, epochs=2, lr=5.0, progress=False)
+            train(small_corpus, model=model, d=20, epochs=2, lr=5000.0 if model == "cbow" else 5.0,
+                  progress=False, row_rule="sum")
     msg = str(info.value)
     assert msg.startswith("lr: training diverged in epoch ")
     assert "words" in msg and "learning rate" in msg and "Try a smaller lr" in msg

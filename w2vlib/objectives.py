@@ -119,14 +119,19 @@ def logistic_kernel(h, u, t, mask=None):
     watches the loss for divergence, so checking them again on every minibatch (about a
     tenth of the training time) buys nothing. Anything else should call the checked
     :func:`binary_logistic_factored`.
+
+    It computes the same numbers on every x86-64 CPU (chapter 8): the dot products
+    s_j = u_j . h by ``np.einsum`` (NumPy's own loop, not the BLAS, whose kernels sum
+    in an order that depends on the CPU), dJ/dh = sum_j g_j u_j by a sequential
+    sparse product (j = 0, 1, ... in order), and exp and log1p in float64, rounded to
+    the arrays' dtype (NumPy's float32 exp has one SIMD implementation for AVX2 and
+    AVX-512 and another below; in float64 their last-bit differences round away).
     """
-    s = np.matmul(u, h[..., None])[..., 0]               # (..., J) scores s_j = u_j . h
+    s = np.einsum("...jd,...d->...j", u, h)               # (..., J) scores s_j = u_j . h
     t = np.asarray(t, dtype=s.dtype)
     # One exponential serves sigma(s) and log sigma((2t - 1) s): |(2t - 1) s| = |s|.
-    # (In-place operations: this is the trainer's inner loop.)
-    e = np.abs(s)
-    np.negative(e, out=e)
-    np.exp(e, out=e)                                      # e = exp(-|s|) in (0, 1]
+    e_wide = np.exp(-np.abs(s, dtype=np.float64))        # exp(-|s|) in (0, 1], float64
+    e = e_wide.astype(s.dtype)
     a = 1.0 + e
     np.reciprocal(a, out=a)                               # sigma(|s|)
     b = e * a                                             # sigma(-|s|)
@@ -139,14 +144,39 @@ def logistic_kernel(h, u, t, mask=None):
     nterms = 1.0 - 2.0 * t
     nterms *= s
     np.maximum(nterms, 0.0, out=nterms)
-    nterms += np.log1p(e, out=e)
+    nterms += np.log1p(e_wide).astype(s.dtype)
     if mask is not None:
         mask = np.asarray(mask, dtype=s.dtype)
         g *= mask
         nterms *= mask
     loss = nterms.sum(axis=-1)
-    grad_h = np.matmul(g[..., None, :], u)[..., 0, :]
-    return loss, grad_h, g
+    return loss, weighted_rows(g, u), g
+
+
+try:  # the compiled loop behind scipy.sparse's CSC-matrix times dense-matrix product
+    from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
+except ImportError:  # pragma: no cover - a future scipy may move it
+    _csc_matvecs = None
+
+
+def weighted_rows(g, u):
+    """sum_j g[..., j] u[..., j, :], summed j = 0, 1, ... in order (the same on every
+    CPU): a CSC sparse product whose column b holds the J weights of example b."""
+    g = np.asarray(g)
+    u = np.asarray(u)
+    J, d = u.shape[-2:]
+    lead = u.shape[:-2]
+    B = int(np.prod(lead, dtype=np.int64))
+    out = np.zeros((B, d), dtype=np.result_type(g, u))
+    if _csc_matvecs is None or B == 0:  # pragma: no cover
+        return np.einsum("...j,...jd->...d", g, u)
+    rows = np.repeat(np.arange(B, dtype=np.intp), J)
+    indptr = np.arange(0, B * J + 1, dtype=np.intp)
+    _csc_matvecs(B, B * J, d, indptr, rows,
+                 np.ascontiguousarray(g, dtype=out.dtype).ravel(),
+                 np.ascontiguousarray(u, dtype=out.dtype).reshape(-1),
+                 out.reshape(-1))
+    return out.reshape(lead + (d,))
 
 
 # --------------------------------------------------------------------------- skip-gram

@@ -164,7 +164,7 @@ def _encoded(source, vocab):
 def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_count,
                   epochs, lr, min_lr_fraction, batch_size, seed, dtype, progress, vocab,
                   cbow_update, skipgram_input, subsample_formula, allow_large_softmax=False,
-                  init_scale=0.5, lr_schedule="batch", callbacks=(), span=None,
+                  init_scale=0.5, lr_schedule="job", callbacks=(), span=None,
                   shared_negatives=None, row_rule="trace"):
     """The training loop behind :func:`w2vlib.train.train` (arguments already checked
     there; ``shared`` selects :func:`w2vlib.fast.step_sgns_span`): chunks of corpus
@@ -240,10 +240,11 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
         t[:, 0] = 1
         ctx["t"] = t
 
+    j0 = None if model == "hs" else tr.start_loss(model, negative, n)   # "hs": per epoch
     t0 = time.perf_counter()
     for epoch in range(epochs):
         done = epoch * T
-        epoch_loss, epoch_examples = 0.0, 0
+        epoch_loss, epoch_examples, epoch_code = 0.0, 0, 0
         encoded = iter(held) if held is not None else _encoded(source, vocab)
         chunks = epoch_chunks(encoded, T, keep, rng_sub, rng_win, window, tr._CHUNK_WORDS)
         for r1, ktok, ksid, eff, kpos, a, b in chunks:
@@ -265,6 +266,8 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
                 m = examples[0].shape[0]
                 if m and sampler is not None:
                     examples = examples + (sampler.sample((m, n_neg)),)
+                if m and model == "hs":     # J_0 = log 2 x the code length of each output
+                    epoch_code += int(hs[3][examples[1]].sum())
                 if m:
                     where = done + kpos[cpos]
                     loss_sum = 0.0
@@ -297,6 +300,10 @@ def train_chunked(sentences, *, model, shared, d, window, negative, sample, min_
         if not (np.isfinite(V).all() and np.isfinite(U).all()):
             eta = tr.learning_rate(lr, done + T, total_words, min_lr_fraction)
             raise tr._diverged(epoch, epochs, T, T, eta, lr)
+        if model == "hs" and epoch_examples:
+            j0 = tr.start_loss(model, negative, n, epoch_code / epoch_examples)
+        tr.check_epoch(epoch + 1, epochs,
+                       epoch_loss / epoch_examples if epoch_examples else math.nan, j0, V, U)
         if callbacks:
             info = tr.EpochEnd(epoch=epoch + 1, epochs=epochs, words_done=int(done + T),
                                loss=epoch_loss / epoch_examples if epoch_examples else math.nan,

@@ -19,7 +19,8 @@ What it does like word2vec.c (see the book's chapter on the implementation):
 * negatives from P_n(w) ∝ #(w)^0.75; a negative equal to the positive word is
   skipped (masked), not redrawn;
 * learning rate lr_t = lr * max(1e-4, 1 - words_done / (epochs * T + 1)), with
-  words_done counting in-vocabulary corpus tokens (subsampled or not) before the batch;
+  words_done counting in-vocabulary corpus tokens (subsampled or not) before the
+  chunk of 10,000 words (or the batch: ``lr_schedule``);
 * initialisation V ~ U(-0.5, 0.5) / d, U = 0 (or U_inner = 0);
 * CBOW's hidden vector is the mean of the context vectors, and by default the full
   dJ/dh is added to *every* context vector (word2vec.c), not dJ/dh / C (the true
@@ -32,14 +33,16 @@ Where it differs:
   ``skipgram_input="centre"`` gives the book's h = v_c predicting each context
   word o (the same objective summed over the window; see :func:`train`);
 * the updates of a minibatch of ``batch_size`` (centre, context) pairs are computed
-  from the same parameters and then summed, instead of one pair after the other
-  (Hogwild-like staleness of up to a batch). Batches much larger than a few thousand
-  pairs hurt quality at lr = 0.025, because a frequent word's summed update grows
-  with the batch;
-* the learning rate is updated every batch (word2vec.c: every 10,000 words; gensim
-  holds it fixed for each 10,000-word job, which on a corpus of a few tens of
-  thousands of tokens keeps its rate noticeably higher; ``lr_schedule="job"`` does
-  the same);
+  from the same parameters, instead of one pair after the other (Hogwild-like
+  staleness of up to a batch). A row that several examples of the batch use gets
+  their summed gradient at a rate capped by the curvature of the batch loss in that
+  row (``row_rule="trace"``, :func:`row_rates`; chapter 7 derives it): summed at the
+  full rate (``row_rule="sum"``), a frequent word's update grows with its number of
+  uses and diverges, or blows up silently, at large rates on some corpora;
+* the learning rate is computed once per chunk of 10,000 corpus words and held within
+  it (``lr_schedule="job"``, the default), as gensim holds it per 10,000-word job and
+  word2vec.c recomputes it only every 10,000 words of a thread;
+  ``lr_schedule="batch"`` recomputes it before every minibatch (w2vlib's own);
 * gensim 4 (not word2vec.c) draws input vectors from (-1/d, 1/d), twice this range:
   on small corpora the larger start learns faster (planted analogies on 3,000
   synthetic sentences: 0.77 here, 0.91 with gensim's range, 0.96 with both its range
@@ -47,7 +50,9 @@ Where it differs:
   trained to convergence the choices are level (book chapter 8).
 
 Everything is seeded: the same seed, inputs and parameters give bitwise-identical
-vectors (the scatter-add is a sequential loop, so summation order is fixed).
+vectors on one machine (the scatter-add is a sequential loop, so summation order is
+fixed); another CPU's floating-point kernels give other last bits, which SGD
+amplifies (chapter 8).
 """
 
 from dataclasses import dataclass, field
@@ -65,7 +70,8 @@ except ImportError:  # pragma: no cover - a future scipy may move it
     _csc_matvecs = None
 
 __all__ = ["train", "Word2Vec", "learning_rate", "init_vectors", "scatter_add", "MODELS",
-           "SOFTMAX_MAX_VOCAB", "TrainingDivergedError", "EpochEnd", "LR_SCHEDULES"]
+           "SOFTMAX_MAX_VOCAB", "TrainingDivergedError", "TrainingUnstableWarning", "EpochEnd",
+           "LR_SCHEDULES", "ROW_RULES", "row_rates", "start_loss", "check_epoch", "NORM_LIMIT"]
 
 MODELS = ("sgns", "cbow", "softmax", "hs")
 SOFTMAX_MAX_VOCAB = 30_000
@@ -247,7 +253,7 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
           min_count=5, epochs=5, lr=None, min_lr_fraction=1e-4, batch_size=None, seed=0,
           dtype=np.float32, progress=True, vocab=None, cbow_update="word2vec",
           skipgram_input="context", subsample_formula="word2vec", allow_large_softmax=False,
-          init_scale=0.5, lr_schedule="batch", callbacks=(), row_rule="trace"):
+          init_scale=0.5, lr_schedule="job", callbacks=(), row_rule="trace"):
     """Train word vectors on ``sentences`` (an iterable of lists of str tokens).
 
     sentences may also be a path to a text file (one sentence per line, tokens
@@ -290,9 +296,10 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
     progress: show a tqdm progress bar.
     init_scale: V starts uniform in (-init_scale/d, init_scale/d); 0.5 (default) is
       word2vec.c's range, 1.0 gensim 4's.
-    lr_schedule: "batch" (default): the rate is recomputed before every minibatch from
-      the words done; "job": like gensim, it is computed once per chunk of 10,000
-      corpus words and held fixed within it.
+    lr_schedule: "job" (default): the rate is computed once per chunk of 10,000 corpus
+      words and held fixed within it, like gensim's jobs and word2vec.c's 10,000-word
+      updates of alpha; "batch": it is recomputed before every minibatch from the
+      words done (w2vlib's own choice, the default before version 0.2).
     callbacks: callables, each called at the end of every epoch with an
       :class:`EpochEnd` (epoch, words done, loss of the epoch, the current V and U).
     row_rule: how a step treats a row used by several examples of one batch (chapter
@@ -332,8 +339,9 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
         _positive_float(sample, "sample")
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress: expected True or False, got {type(progress).__name__}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer (NumPy's SeedSequence takes "
+                         f"no negative seeds), got {seed!r}")
     init_scale = _positive_float(init_scale, "init_scale")
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule: expected one of {LR_SCHEDULES}, got {lr_schedule!r}")
@@ -357,6 +365,54 @@ def train(sentences, *, model="sgns", d=100, window=5, negative=5, sample=1e-3,
 
 class TrainingDivergedError(ValueError):
     """Training produced a loss or parameter that is not finite (usually: lr too large)."""
+
+
+class TrainingUnstableWarning(RuntimeWarning):
+    """Training stayed finite but went wrong: an epoch's loss above the untrained model's,
+    or a vector longer than ``NORM_LIMIT`` (see :func:`check_epoch`)."""
+
+
+#: A row norm that no healthy run reaches (the longest rows of the book's runs, rare words
+#: at lr 0.1, stay below 100): two rows this long can score 10^6, where sigma is 0 or 1
+#: in every float format and the gradients of all their units have vanished.
+NORM_LIMIT = 1000.0
+
+
+def start_loss(model, negative, n, mean_code_length=None):
+    """J_0, the loss per example of the untrained model (U = 0, so every output unit
+    says sigma(0) = 1/2 and the softmax is uniform): (K + 1) log 2 for negative sampling
+    (skipped negatives make it a little less), L log 2 for hierarchical softmax (L the
+    mean code length of the outputs), log n for the full softmax."""
+    if model == "softmax":
+        return float(np.log(n))
+    if model == "hs":
+        return float(mean_code_length * np.log(2.0))
+    return float((negative + 1) * np.log(2.0))
+
+
+def check_epoch(epoch, epochs, loss, j0, V, U):
+    """Warn (:class:`TrainingUnstableWarning`) when the epoch just finished went wrong
+    while staying finite: its mean loss per example is above J_0 (:func:`start_loss`:
+    the training made the model worse than not training it), or a row of V or U is
+    longer than NORM_LIMIT. Both signals cost one pass over V and U per epoch.
+    Returns the largest row norm."""
+    import warnings
+    norm = max(float(np.sqrt(np.einsum("ij,ij->i", M, M, dtype=np.float64).max()))
+               for M in (V, U))
+    problems = []
+    if j0 is not None and np.isfinite(loss) and loss > j0:
+        problems.append(f"its mean loss per example {loss:.4g} is above the untrained "
+                        f"model's J_0 = {j0:.4g}")
+    if norm > NORM_LIMIT:
+        problems.append(f"a vector has norm {norm:.3g} > {NORM_LIMIT:g} (healthy runs stay "
+                        f"below 100)")
+    if problems:
+        warnings.warn(f"training is unstable in epoch {epoch} of {epochs}: "
+                      f"{' and '.join(problems)}. The vectors blew up without becoming inf "
+                      f"or NaN, and their quality is lost. The steps are too large: lower lr "
+                      f"or batch_size, or keep row_rule='trace' (the default)",
+                      TrainingUnstableWarning, stacklevel=4)
+    return norm
 
 
 def _diverged(epoch, epochs, words, T, eta, lr):
