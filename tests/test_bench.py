@@ -228,3 +228,8 @@ def test_report_recomputes_the_summary_of_a_kept_json(tmp_path, capsys):
     with pytest.raises(SystemExit):
         bench.main(["--report", str(tmp_path / "missing.json")])
     assert "--report:" in capsys.readouterr().err
+    # the README's tables: differences 0, 0.1, 0.2: 0.1 +- 4.302653 * 0.1 / sqrt(3)
+    bench.main(["--report", str(path), "--markdown"])
+    out = capsys.readouterr().out
+    assert "| w2vlib − gensim | 3 | +0.100 [-0.148, +0.348] |" in out
+    assert "| w2vlib | 3 | 0.600 ± 0.100 |" in out and "incomplete" in out

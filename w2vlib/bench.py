@@ -5,7 +5,7 @@
                            [--seeds 0 1 2 3 4] [--systems w2vlib w2vlib-shared gensim ...]
                            [--workers N] [--max-tokens N] [--batch-size 1024] [--json PATH]
     python -m w2vlib.bench --scaling [--scales 1 4 16] [--corpus ...]
-    python -m w2vlib.bench --report w2vlib/results/bench_showcase_bible.json
+    python -m w2vlib.bench --report w2vlib/results/bench_showcase_bible.json [...] [--markdown]
 
 Systems, each w2vlib system paired with its gensim counterpart (:data:`COUNTERPART`):
 
@@ -555,13 +555,7 @@ def scaling(corpus="wiki+lee", scales=(1, 4, 16), max_tokens=None, batch_size=10
 def report(path, out=None):
     """Print the summary of a kept JSON (``--report PATH``), recomputed from its runs."""
     out = sys.stdout if out is None else out
-    with open(path, encoding="utf-8") as f:
-        result = json.load(f)
-    if not isinstance(result, dict) or not {"runs", "settings", "systems"} <= set(result):
-        raise ValueError(f"{path}: expected a JSON written by the benchmark's --json "
-                         f"(with its runs and settings), not a scaling run")
-    summary, comparisons, load = summarise(result["runs"], tuple(result["systems"]))
-    result.update(summary=summary, comparisons=comparisons, wall_over_cpu=load)
+    result = _load_summarised(path)
     s = result["settings"]
     done = "" if result.get("complete") else " (INCOMPLETE: interrupted)"
     print(f"{path}: corpus {result['corpus']} ({result['tokens']:,} tokens, {result['mode']}); "
@@ -570,6 +564,59 @@ def report(path, out=None):
           file=out)
     print(_format_summary(result), file=out, flush=True)
     return result
+
+
+def _load_summarised(path):
+    with open(path, encoding="utf-8") as f:
+        result = json.load(f)
+    if not isinstance(result, dict) or not {"runs", "settings", "systems"} <= set(result):
+        raise ValueError(f"{path}: expected a JSON written by the benchmark's --json "
+                         f"(with its runs and settings), not a scaling run")
+    summary, comparisons, load = summarise(result["runs"], tuple(result["systems"]))
+    result.update(summary=summary, comparisons=comparisons, wall_over_cpu=load)
+    return result
+
+
+def markdown(paths, out=None):
+    """Two Markdown tables from kept JSONs (``--report PATH ... --markdown``): the paired
+    differences with their 95 % intervals, then each system's mean ± sd and speed."""
+    out = sys.stdout if out is None else out
+    results = [_load_summarised(p) for p in paths]
+
+    def cell(r):
+        s = r["settings"]
+        done = "" if r.get("complete") else ", incomplete"
+        return (f"{r['preset']} × {r['corpus']} (d {s['d']}, lr {s['lr']:g}, "
+                f"{s['epochs']} ep., {r['mode']}{done})")
+
+    def interval(x):
+        mark = {"below": " **below**", "favours w2vlib": " (favours w2vlib)"}.get(
+            x["verdict"], "")
+        return f"{x['mean']:+.3f} [{x['low']:+.3f}, {x['high']:+.3f}]{mark}"
+
+    lines = ["| settings × corpus | system − counterpart | seeds | WS353 ρ | SimLex ρ | "
+             "analogy |", "|---|---|---|---|---|---|"]
+    for r in results:
+        for system, c in r["comparisons"].items():
+            lines.append(f"| {cell(r)} | {system} − {c['counterpart']} | {len(c['seeds'])} | "
+                         + " | ".join(interval(c[k]) for k in METRICS) + " |")
+    lines += ["", "| settings × corpus | system | runs | WS353 ρ | SimLex ρ | analogy | "
+              "CPU s | speed vs counterpart: CPU (wall) | vs gensim-cores: CPU (wall) |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for system, s in r["summary"].items():
+            c = r["comparisons"].get(system, {}).get("speed", {})
+            ratios = [f"{c[o]['cpu']:.2f}× ({c[o]['wall']:.2f}×)" if o in c else ""
+                      for o in (r["comparisons"].get(system, {}).get("counterpart"),
+                                "gensim-cores")]
+            failed = f" ({s['failed']} failed)" if s["failed"] else ""
+            lines.append(f"| {cell(r)} | {system} | {s['runs']}{failed} | " +
+                         " | ".join(f"{s[k][0]:.3f} ± {s[k][1]:.3f}" for k in METRICS) +
+                         f" | {s['cpu_seconds'][0]:.1f} | {ratios[0]} | {ratios[1]} |")
+    loads = [r["wall_over_cpu"] for r in results]
+    lines += ["", f"(wall / CPU seconds of single-threaded runs: up to {max(loads):.1f}×)"]
+    print("\n".join(lines), file=out, flush=True)
+    return results
 
 
 def _mb(x):
@@ -677,8 +724,10 @@ def _parser():
     p.add_argument("--scaling", action="store_true",
                    help="time and peak memory on the corpus repeated --scales times")
     p.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
-    p.add_argument("--report", metavar="PATH", default=None,
-                   help="print the summary of a kept JSON (no training)")
+    p.add_argument("--report", metavar="PATH", nargs="+", default=None,
+                   help="print the summary of kept JSONs (no training)")
+    p.add_argument("--markdown", action="store_true",
+                   help="with --report: the README's two Markdown tables")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -690,7 +739,9 @@ def main(argv=None):
         return _worker(json.loads(args.worker))
     if args.report is not None:
         try:
-            return report(args.report)
+            if args.markdown:
+                return markdown(args.report)
+            return [report(path) for path in args.report]
         except (OSError, ValueError, KeyError) as exc:
             p.error(f"--report: {exc}")
     for name in ("epochs", "d", "batch_size", "max_tokens", "workers"):
