@@ -221,7 +221,7 @@ def test_report_recomputes_the_summary_of_a_kept_json(tmp_path, capsys):
                      [row("gensim", s, 0.5) for s in range(3)])
     path = tmp_path / "kept.json"
     path.write_text(json.dumps(kept))
-    result = bench.main(["--report", str(path)])
+    [result] = bench.main(["--report", str(path)])
     out = capsys.readouterr().out
     assert "INCOMPLETE" in out and "w2vlib - gensim (n = 3)" in out
     assert result["comparisons"]["w2vlib"]["ws353_spearman"]["mean"] == pytest.approx(0.1)
