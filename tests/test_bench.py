@@ -233,3 +233,29 @@ def test_report_recomputes_the_summary_of_a_kept_json(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| w2vlib − gensim | 3 | +0.100 [-0.148, +0.348] |" in out
     assert "| w2vlib | 3 | 0.600 ± 0.100 |" in out and "incomplete" in out
+
+
+KEPT = ["showcase_bible", "showcase_wikilee", "bench_bible", "bench_wikilee", "word2vec_bible"]
+
+
+@pytest.mark.parametrize("name", KEPT)
+def test_kept_grid_runs_are_whole_and_their_summaries_are_their_runs(name):
+    """The README's figures: each kept JSON finished, with its preset's settings, paired
+    seeds for every system, and the summary its own runs give (recomputed here)."""
+    try:
+        run = bench.recorded(name)
+    except KeyError:
+        pytest.skip(f"bench_{name}.json was not run (see the README's list of cells)")
+    preset, corpus = name.split("_")
+    assert run["complete"] and run["preset"] == preset
+    assert run["corpus"] == {"wikilee": "wiki+lee"}.get(corpus, corpus)
+    assert run["settings"] == bench.settings(preset)
+    assert len(run["seeds"]) >= 3
+    assert sorted((r["system"], r["seed"]) for r in run["runs"]) == \
+        sorted((s, x) for s in run["systems"] for x in run["seeds"])
+    summary, comparisons, load = bench.summarise(run["runs"], tuple(run["systems"]))
+    same = json.dumps(comparisons, sort_keys=True)              # NaN as "NaN" on both
+    assert same == json.dumps(run["comparisons"], sort_keys=True)
+    assert run["wall_over_cpu"] == load
+    for c in comparisons.values():
+        assert c["seeds"] == run["seeds"]
