@@ -584,10 +584,9 @@ def markdown(paths, out=None):
     results = [_load_summarised(p) for p in paths]
 
     def cell(r):
-        s = r["settings"]
+        mode = "" if r["mode"] == "in memory" else f", {r['mode']}"
         done = "" if r.get("complete") else ", incomplete"
-        return (f"{r['preset']} × {r['corpus']} (d {s['d']}, lr {s['lr']:g}, "
-                f"{s['epochs']} ep., {r['mode']}{done})")
+        return f"{r['preset']} × {r['corpus']}{mode}{done}"
 
     def interval(x):
         mark = {"below": " **below**", "favours w2vlib": " (favours w2vlib)"}.get(
@@ -613,6 +612,13 @@ def markdown(paths, out=None):
             lines.append(f"| {cell(r)} | {system} | {s['runs']}{failed} | " +
                          " | ".join(f"{s[k][0]:.3f} ± {s[k][1]:.3f}" for k in METRICS) +
                          f" | {s['cpu_seconds'][0]:.1f} | {ratios[0]} | {ratios[1]} |")
+    lines.append("")
+    for key in dict.fromkeys((r["preset"], json.dumps(r["settings"], sort_keys=True))
+                             for r in results):
+        s = json.loads(key[1])
+        lines.append(f"* {key[0]}: d {s['d']}, lr {s['lr']:g} (CBOW {s['cbow_lr']:g}), "
+                     f"sample {s['sample']:g}, window {s['window']}, K {s['negative']}, "
+                     f"min_count {s['min_count']}, {s['epochs']} epochs")
     loads = [r["wall_over_cpu"] for r in results]
     lines += ["", f"(wall / CPU seconds of single-threaded runs: up to {max(loads):.1f}×)"]
     print("\n".join(lines), file=out, flush=True)
