@@ -431,12 +431,13 @@ def summarise(runs, systems):
 
 
 def bench(corpus="wiki+lee", epochs=None, seeds=(0,), max_tokens=None, batch_size=1024,
-          systems=DEFAULT_SYSTEMS, out=sys.stdout, preset="bench", lr=None, d=None,
+          systems=DEFAULT_SYSTEMS, out=None, preset="bench", lr=None, d=None,
           workers=1, streamed=False, json_path=None):
     """Run the benchmark; returns a dict with every run and the summary figures.
 
     ``json_path``: written (atomically) after every seed, ``"complete": true`` after the
     last, so that an interrupted run keeps the seeds it finished."""
+    out = sys.stdout if out is None else out
     s = settings(preset, lr, d, epochs)
     epochs = s["epochs"]
     tokens, n_sent, n = prepare(corpus, max_tokens, s["min_count"])
