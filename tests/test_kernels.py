@@ -1,7 +1,6 @@
 """w2vlib.repro: kernel configurations, the check against silent fallbacks, the chapter
 runner, the float-order demonstration and the kernel-independent logistic kernel."""
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from w2vlib import objectives, repro, train
+from w2vlib import repro, train
 from tests.test_train import SENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +140,7 @@ def test_float_sums_depend_on_their_order():
 
 
 def test_one_ulp_in_one_number_changes_the_trained_vectors():
-    det = repro.deterministic_step_sgns
+    det = train._step_sgns                         # the trainer's step: the same on every CPU
     kw = dict(d=16, min_count=1, sample=None, batch_size=64, seed=3)
     same = repro.epoch_gaps(SENTS, det, det, epochs=2, **kw)
     assert np.all(same == 0)                       # the same step twice: bit for bit
@@ -151,61 +150,3 @@ def test_one_ulp_in_one_number_changes_the_trained_vectors():
                              **kw)
     assert list(first) == [gap[0]]                 # the first of 2 epochs, then stopped
     assert train._STEPS["sgns"] is train._step_sgns          # the step is restored
-
-
-# ------------------------------------------------------------ the deterministic kernel
-def test_deterministic_step_is_the_trainers_step_in_another_rounding(rng):
-    """One step of each from the same state: the same update to float32 rounding."""
-    n, d, B, K = 40, 8, 32, 5
-    ctx = dict(V=rng.normal(size=(n, d)).astype(np.float32),
-               U=rng.normal(size=(n, d)).astype(np.float32) * 0.1,
-               t=np.tile(np.array([1] + [0] * K, dtype=np.float32), (B, 1)))
-    batch = (rng.integers(n, size=B), rng.integers(n, size=B), rng.integers(n, size=(B, K)))
-    other = {k: v.copy() for k, v in ctx.items()}
-    loss = train._step_sgns(ctx, batch, 0.05)
-    loss_det = repro.deterministic_step_sgns(other, batch, 0.05)
-    assert loss_det == pytest.approx(loss, rel=1e-5)
-    for key in ("V", "U"):
-        np.testing.assert_allclose(other[key], ctx[key], rtol=1e-5, atol=1e-6)
-
-
-def test_deterministic_kernel_computes_the_logistic_kernel(rng):
-    h = rng.normal(size=(64, 8))
-    u = rng.normal(size=(64, 6, 8))
-    t = np.tile([1.0] + [0.0] * 5, (64, 1))
-    mask = rng.random((64, 6)) > 0.2
-    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 2e-5)):
-        ours = repro.deterministic_logistic_kernel(h.astype(dtype), u.astype(dtype), t, mask)
-        ref = objectives.logistic_kernel(h.astype(dtype), u.astype(dtype), t, mask)
-        for a, b in zip(ours, ref):
-            assert a.dtype == dtype
-            np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
-
-
-_TRAIN_HASH = """
-import hashlib, numpy as np
-from w2vlib import repro, train
-from tests.test_train import SENTS
-with repro.using_step(repro.deterministic_step_sgns):
-    r = train.train(SENTS, d=16, epochs=2, progress=False, min_count=1, sample=None,
-                    batch_size=64, seed=3)
-print(hashlib.sha1(r.V.tobytes() + r.U.tobytes() + r.loss_history.tobytes()).hexdigest())
-"""
-
-
-@pytest.mark.slow
-def test_deterministic_training_is_bitwise_the_same_in_every_configuration(native, own_tree):
-    hashes = {}
-    for config in ["native"] + runnable(native):
-        p = subprocess.run([sys.executable, "-c", _TRAIN_HASH], env=repro.config_env(config),
-                           capture_output=True, text=True, cwd=ROOT)
-        assert p.returncode == 0, p.stderr
-        hashes[config] = p.stdout.split()[-1]
-    assert len(set(hashes.values())) == 1, hashes
-    # and in this process, the same as with the kernel swapped back afterwards
-    with repro.using_step(repro.deterministic_step_sgns):
-        r = train.train(SENTS, d=16, epochs=2, progress=False, min_count=1, sample=None,
-                        batch_size=64, seed=3)
-    assert train._STEPS["sgns"] is train._step_sgns
-    here = hashlib.sha1(r.V.tobytes() + r.U.tobytes() + r.loss_history.tobytes()).hexdigest()
-    assert here == hashes["native"]

@@ -390,3 +390,14 @@ def test_window_bad_input(outside, exc, match):
         ob.skipgram_softmax_window(np.zeros(3), outside, np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"v_c: expected shape \(3,\)"):
         ob.skipgram_softmax_window(np.zeros(2), [0], np.zeros((4, 3)))
+
+
+def test_a32_the_logistic_gradient_of_a_large_positive_score_is_not_rounded_to_zero():
+    # t = 1 at s = 40: dJ/ds = -sigma(-40) = -4.25e-18, not sigma(40) - 1 = 0 (probe A32)
+    for dtype in (np.float64, np.float32):
+        h = np.array([1.0], dtype=dtype)
+        u = np.array([[40.0], [-40.0]], dtype=dtype)
+        loss, grad_h, g = ob.binary_logistic_factored(h, u, np.array([1, 0]))
+        expected = -np.exp(-40.0) / (1 + np.exp(-40.0))
+        np.testing.assert_allclose(g, [expected, expected * -1], rtol=1e-6)
+        assert g[0] < 0 and grad_h[0] < 0

@@ -100,13 +100,20 @@ def _artifact(ws353_by_run, configs=("native", "haswell")):
     return dict(command="python -m w2vlib.quality ...", runs=runs)
 
 
-def test_bounds_are_mean_plus_minus_k_sd_pooled_over_seeds_and_configs(tmp_path):
-    rhos = [0.50, 0.52, 0.47, 0.55, 0.49, 0.51]
+def test_bounds_are_mean_plus_minus_k_sd_over_seeds_widened_by_every_config(tmp_path):
+    rhos = [0.50, 0.52, 0.47, 0.55, 0.49, 0.51]      # native seeds 0-2, then haswell's
     art = _artifact(rhos)
-    mean, sd = np.mean(rhos), np.std(rhos, ddof=1)
+    per_seed = np.array(rhos).reshape(2, 3).mean(axis=0)   # one value per seed
+    mean, sd = per_seed.mean(), per_seed.std(ddof=1)
     assert quality.bounds(art, "w2vlib", "ws353") == pytest.approx((mean - 3 * sd,
                                                                     mean + 3 * sd))
-    # never narrower than the runs seen: mean ± 1 sd = (0.479, 0.534) is widened to them
+    # a seed's copies under other kernels are not independent runs: six identical
+    # copies of three seeds give the three seeds' spread, not a narrower one
+    same = _artifact([0.50, 0.52, 0.47] * 2)
+    s3 = np.std([0.50, 0.52, 0.47], ddof=1)
+    lo, hi = quality.bounds(same, "w2vlib", "ws353")
+    assert hi - lo == pytest.approx(6 * s3)
+    # never narrower than the runs seen: mean ± 1 sd is widened to them
     assert mean - sd > 0.47 and mean + sd < 0.55
     assert quality.bounds(art, "w2vlib", "ws353", k=1) == (0.47, 0.55)
     assert quality.bounds(art, "w2vlib", "ws353", k=0) == (0.47, 0.55)
@@ -124,7 +131,7 @@ def test_bounds_are_mean_plus_minus_k_sd_pooled_over_seeds_and_configs(tmp_path)
 
 
 def test_bounds_refuse_what_gives_no_range():
-    art = _artifact([0.5, 0.6])
+    art = _artifact([0.5, 0.6], configs=("native",))
     with pytest.raises(ValueError, match="system: the artifact has no runs of 'gensim'"):
         quality.bounds(art, "gensim", "ws353")
     with pytest.raises(ValueError, match="metric: the artifact has no 'wsx'"):
@@ -135,8 +142,8 @@ def test_bounds_refuse_what_gives_no_range():
         quality.bounds(art, "w2vlib", "ws353", epoch=3)
     with pytest.raises(ValueError, match="epoch: epoch_mean_loss has one value per epoch"):
         quality.bounds(art, "w2vlib", "epoch_mean_loss")
-    with pytest.raises(ValueError, match="has 1 run; a range needs at least 2"):
-        quality.bounds(art, "w2vlib", "ws353", configs=["native"])
+    with pytest.raises(ValueError, match="has 1 seed; a range needs at least 2"):
+        quality.bounds(_artifact([0.5, 0.6]), "w2vlib", "ws353")   # one seed, two CPUs
     with pytest.raises(ValueError, match="k: expected a number >= 0"):
         quality.bounds(art, "w2vlib", "ws353", k=-1)
 

@@ -30,10 +30,13 @@ inputs are the L + 2m words around it, its outputs the L centres and the K'
 negatives, Z = H U_S^T is (L + 2m) x (L + K'), and a band A marks which entries are
 pairs; each noise term of input i counts once per pair of i with weight K / K'
 (:func:`span_weights`, :func:`skipgram_span`). L = 1, K' = K is Ji et al.'s window.
-``train(..., model="sgns-shared")`` uses ``SHARED`` (L = 16, K' = 15): on the
-benchmark corpus (15 epochs, WS353 rho and Google analogies, 2 seeds) L = 4, 8, 16
-with K' = 5, 10, 15 all matched gensim within seed noise, and L = 16 was the fastest
-(see ``python -m w2vlib.bench`` and chapter 12).
+``train(..., model="sgns-shared")`` uses ``SHARED`` (L = 16, K' = 15). An early
+2-seed exploration (15 epochs, lr 0.025, before the row rule) found L = 4, 8, 16 with
+K' = 5, 10, 15 alike in quality and L = 16 the fastest; the kept comparisons with
+gensim, with intervals, are ``python -m w2vlib.bench``'s (chapter 12, README).
+A step is four batched products (the weights N from the band, Z = H U_S^T, G U_S,
+G^T H) plus two matrix-vector products for the rows' rates (the row rule of
+:func:`w2vlib.train.row_rates`, with the weights W).
 """
 
 import numpy as np
@@ -255,8 +258,10 @@ def step_sgns_span(ctx, batch, eta):
 
     batch = (inputs, centres, band, negatives): (S, R), (S, L), (S, R, L) from
     :func:`spans`, and (S, K') negatives. For every span, the gradients of
-    :func:`skipgram_span` (three batched matrix products: Z = H U_S^T, G U_S, G^T H),
-    scattered into V and U. ctx holds V, U and ``negative`` (K). Returns the loss.
+    :func:`skipgram_span` (four batched matrix products: the weights, Z = H U_S^T,
+    G U_S, G^T H), scattered into V and U at each row's rate (``ctx["row_rule"]``,
+    "trace" by default: :func:`w2vlib.train.row_rates` with the weights). ctx holds
+    V, U and ``negative`` (K). Returns the loss.
     """
     inputs, centres, band, negatives = batch
     V, U = ctx["V"], ctx["U"]

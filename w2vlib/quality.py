@@ -525,23 +525,37 @@ def values(artifact, system, metric, epoch=None, configs=None):
 
 
 def bounds(artifact, system, metric, k=3, epoch=None, configs=None):
-    """The range a chapter asserts a figure in: (mean - k sd, mean + k sd) of the
-    artifact's runs pooled over seeds and configurations (see :func:`values`), widened
-    to the observed minimum and maximum if those lie outside. Needs at least two runs
-    (one run gives no spread) and no NaN (an epoch whose analogies were not scored).
+    """The range a chapter asserts a figure in: mean ± k sd over the artifact's
+    *independent* runs, widened to the minimum and maximum of all its runs.
+
+    A seed trained under several kernel configurations is one run measured on several
+    CPUs, not several runs (w2vlib's figures are often the same under all of them), so
+    the mean and sd are taken over seeds, each seed's value averaged over its
+    configurations; every configuration's value then only widens the range. Needs at
+    least two seeds (one gives no spread) and no NaN (an epoch whose analogies were not
+    scored).
     """
     x = values(artifact, system, metric, epoch, configs)
+    seeds = _seeds(artifact, system, configs)
     if isinstance(k, bool) or not isinstance(k, (int, float)) or not k >= 0:
         raise ValueError(f"k: expected a number >= 0 of standard deviations, got {k!r}")
     if np.isnan(x).any():
         raise ValueError(f"metric: {metric!r} of {system!r} is NaN in "
                          f"{int(np.isnan(x).sum())} of {x.size} runs at epoch {epoch} "
                          "(not scored there)")
-    if x.size < 2:
-        raise ValueError(f"artifact: {metric!r} of {system!r} has {x.size} run; a range "
-                         "needs at least 2 (seeds x configurations)")
-    mean, sd = x.mean(), x.std(ddof=1)
+    per_seed = np.array([x[seeds == s].mean() for s in np.unique(seeds)])
+    if per_seed.size < 2:
+        raise ValueError(f"artifact: {metric!r} of {system!r} has {per_seed.size} seed; a "
+                         "range needs at least 2 independent runs")
+    mean, sd = per_seed.mean(), per_seed.std(ddof=1)
     return float(min(mean - k * sd, x.min())), float(max(mean + k * sd, x.max()))
+
+
+def _seeds(artifact, system, configs=None):
+    """The seed of each run that :func:`values` returns, in the same order."""
+    data, _ = _load(artifact)
+    return np.array([r["seed"] for r in data["runs"] if r["system"] == system
+                     and (configs is None or r.get("config", "native") in configs)])
 
 
 if __name__ == "__main__":

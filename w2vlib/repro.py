@@ -20,8 +20,9 @@ ones in use: a configuration the CPU cannot run (it lacks the instructions) is
 skipped with a note; one that silently ran other kernels fails.
 
 The module also holds the teaching demonstration of chapter 8 (:func:`sum_orders`,
-:func:`epoch_gaps`) and a prototype of a kernel-independent SGNS output kernel
-(:func:`deterministic_logistic_kernel`).
+:func:`epoch_gaps`). The trainer's own logistic kernel (``objectives.logistic_kernel``)
+is the machine-independent one: einsum scores, float64 exp/log1p, sequential sums
+(tests/test_train_kernels.py).
 """
 
 import argparse
@@ -38,10 +39,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["CONFIGS", "config_env", "kernels_in_use", "probe", "check", "check_report",
-           "describe", "run_chapters", "sum_orders", "summed_in_another_order", "one_ulp_later",
-           "epoch_gaps",
-           "deterministic_logistic_kernel", "deterministic_scores",
-           "deterministic_step_sgns", "using_kernel", "using_step", "main"]
+           "describe", "run_chapters", "sum_orders", "one_ulp_later", "epoch_gaps",
+           "using_step", "main"]
 
 # name -> (OPENBLAS_CORETYPE, NumPy dispatch groups disabled, hardware it needs)
 CONFIGS = {
@@ -259,13 +258,6 @@ def sum_orders(x):
     return {"left to right": left, "8 lanes": lanes(8), "16 lanes": lanes(16)}
 
 
-def summed_in_another_order(h, u, t, mask=None):
-    """:func:`w2vlib.objectives.logistic_kernel` with its dot products summed by
-    ``np.einsum`` instead of BLAS: the same formulas and float32 functions, only the
-    additions of each u_j . h and of sum_j g_j u_j in another order."""
-    return deterministic_logistic_kernel(h, u, t, mask, functions_in_float64=False)
-
-
 def one_ulp_later(step, call=1):
     """An SGNS step that is ``step``, except that after its ``call``-th minibatch
     (counted from 0) the first coordinate of each of the batch's centre words moves up
@@ -316,81 +308,7 @@ def epoch_gaps(sentences, step_b, step_a=None, epochs=2, stop_after=None, **trai
                      for a, b in zip(kept["a"], kept["b"])])
 
 
-# ------------------------------------------------------------- a deterministic kernel
-def deterministic_logistic_kernel(h, u, t, mask=None, functions_in_float64=True):
-    """:func:`w2vlib.objectives.logistic_kernel` computed the same on every CPU.
-
-    The same arithmetic, with the three kernel-dependent steps replaced: the scores
-    s_j = u_j . h and dJ/dh = sum_j g_j u_j by ``np.einsum`` (NumPy's own loop, one
-    fixed order, no BLAS), and exp/log1p in float64, rounded to the array's dtype
-    (NumPy's float32 exp has one implementation for AVX2/AVX-512 and another below;
-    float64 then rounding hides their last-bit differences).
-    """
-    s = np.einsum("...jd,...d->...j", u, h)               # (..., J) scores, no BLAS
-    t = np.asarray(t, dtype=s.dtype)
-    wide = np.float64 if functions_in_float64 else s.dtype
-    e_wide = np.exp(-np.abs(s, dtype=wide))               # exp(-|s|), in float64
-    e = e_wide.astype(s.dtype)
-    g = 1.0 + e
-    np.reciprocal(g, out=g)                               # sigma(|s|): IEEE division
-    np.multiply(e, g, out=g, where=s < 0)                 # sigma(s) = e sigma(|s|) if s < 0
-    g -= t                                                # dJ/ds_j = sigma(s_j) - t_j
-    nterms = 1.0 - 2.0 * t
-    nterms *= s
-    np.maximum(nterms, 0.0, out=nterms)
-    nterms += np.log1p(e_wide).astype(s.dtype)
-    if mask is not None:
-        mask = np.asarray(mask, dtype=s.dtype)
-        g *= mask
-        nterms *= mask
-    loss = nterms.sum(axis=-1)
-    grad_h = np.einsum("...j,...jd->...d", g, u)          # sum_j g_j u_j, no BLAS
-    return loss, grad_h, g
-
-
-def deterministic_scores(h, u, t, mask=None):
-    """The scores' part of :func:`deterministic_logistic_kernel`: (loss, g), without
-    dJ/dh (:func:`deterministic_step_sgns` scatters the g_j u_j into V instead)."""
-    s = np.einsum("...jd,...d->...j", u, h)               # (..., J) scores, no BLAS
-    t = np.asarray(t, dtype=s.dtype)
-    e_wide = np.exp(-np.abs(s, dtype=np.float64))          # exp(-|s|) in float64
-    e = e_wide.astype(s.dtype)
-    g = 1.0 + e
-    np.reciprocal(g, out=g)
-    np.multiply(e, g, out=g, where=s < 0)
-    g -= t
-    nterms = 1.0 - 2.0 * t
-    nterms *= s
-    np.maximum(nterms, 0.0, out=nterms)
-    nterms += np.log1p(e_wide).astype(s.dtype)
-    if mask is not None:
-        mask = np.asarray(mask, dtype=s.dtype)
-        g *= mask
-        nterms *= mask
-    return nterms.sum(axis=-1), g
-
-
-def deterministic_step_sgns(ctx, batch, eta):
-    """``train._step_sgns`` computed the same on every x86-64 CPU (a drop-in prototype).
-
-    As the trainer's step, with: scores by ``np.einsum`` (one fixed order, no BLAS),
-    exp/log1p in float64 rounded to float32, and dJ/dv_c = sum_j g_j u_j never formed:
-    the J terms -eta g_j u_j are scattered into V's rows by the same compiled loop that
-    updates U (in the order j = 0..K, the same everywhere). One SGD step is the same
-    update as the trainer's, in another rounding.
-    """
-    from .train import _negative_rows, _scatter_outer, scatter_add
-    c, o, negatives = batch
-    V, U = ctx["V"], ctx["U"]
-    rows, mask = _negative_rows(o, negatives)
-    h = np.take(V, c, axis=0)                                   # (B, d): v_c
-    u = np.take(U, rows, axis=0)                                # (B, K + 1, d): u_o, u_k
-    loss, g = deterministic_scores(h, u, ctx["t"][:c.size], mask)
-    _scatter_outer(U, rows, g, h, eta)                          # u_j -= eta g_j h
-    scatter_add(V, np.repeat(c, rows.shape[1]), u, (-eta) * g)  # v_c -= eta g_j u_j, j = 0..K
-    return float(loss.sum())
-
-
+# ------------------------------------------------------------------ switching the step
 class using_step:
     """``with using_step(fn):`` the trainer's SGNS step is ``fn`` inside the block."""
 
@@ -406,26 +324,6 @@ class using_step:
     def __exit__(self, *exc):
         from . import train
         train._STEPS["sgns"] = self.saved
-        return False
-
-
-class using_kernel:
-    """``with using_kernel(fn):`` the trainer's SGNS/CBOW/HS output kernel
-    (``objectives.logistic_kernel``) is ``fn`` inside the block, restored after it.
-    (A prototype's switch: a ``train`` option would replace it.)"""
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __enter__(self):
-        from . import objectives
-        self.saved = objectives.logistic_kernel
-        objectives.logistic_kernel = self.fn
-        return self
-
-    def __exit__(self, *exc):
-        from . import objectives
-        objectives.logistic_kernel = self.saved
         return False
 
 

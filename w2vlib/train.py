@@ -171,9 +171,11 @@ def row_rates(eta, idx, curvature, n_rows, cap=ROW_CAP):
     sigma'(s) ||x||^2 of the trace; n_rows: rows of the matrix. The trace of row r is
     c_r = sum of the terms of its entries; its rate is min(eta, cap / c_r), so that
     rate * lambda_max(H_r) <= rate * c_r <= cap < 2: the row's step is stable for
-    the quadratic model of its loss, however many examples of the batch use it. A row
-    used once with eta * c_r <= cap keeps eta: as the batch shrinks to one pair, the
-    rule is plain SGD wherever plain SGD is itself stable. Returns (m,) float rates.
+    the local quadratic model of its loss, however many examples of the batch use it
+    (not for the logistic loss itself far from the current point, nor for the coupling
+    of a row with the rows it is scored against). The rate is eta wherever
+    eta * c_r <= cap, i.e. wherever a plain step does not overshoot the model's
+    minimum; a row of one SGNS pair already has K + 1 terms. Returns (m,) float rates.
     """
     c = np.bincount(idx, weights=curvature, minlength=n_rows)[idx]
     return cap / np.maximum(c, cap / eta)
@@ -420,11 +422,12 @@ def check_epoch(epoch, epochs, loss, j0, V, U):
         problems.append(f"a vector has norm {norm:.3g} > {NORM_LIMIT:g} (healthy runs stay "
                         f"below 100)")
     if problems:
+        what = ("the vectors blew up without becoming inf or NaN" if norm > NORM_LIMIT
+                else "the model fits its examples worse than the untrained one")
         warnings.warn(f"training is unstable in epoch {epoch} of {epochs}: "
-                      f"{' and '.join(problems)}. The vectors blew up without becoming inf "
-                      f"or NaN, and their quality is lost. The steps are too large: lower lr "
-                      f"or batch_size, or keep row_rule='trace' (the default)",
-                      TrainingUnstableWarning, stacklevel=4)
+                      f"{' and '.join(problems)}: {what}, and its quality is lost. The steps "
+                      f"are too large: lower lr or batch_size, or keep row_rule='trace' (the "
+                      f"default)", TrainingUnstableWarning, stacklevel=4)
     return norm
 
 
