@@ -678,8 +678,13 @@ def _run_worker(task):
         result = recv(proc.stdout.fileno(), time.monotonic() + 3 * task["timeout"] + 120)
         proc.wait(timeout=30)
         return result, ""
-    except (TimeoutError, EOFError, ValueError, OSError, subprocess.TimeoutExpired):
+    except (TimeoutError, EOFError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
         code = proc.poll()
+        if code is None and isinstance(exc, (EOFError, OSError)):
+            try:                    # its pipe closed: it is dying; let it be reaped
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                code = None
         err = proc.stderr.read(4000).decode(errors="replace") if code is not None else ""
         how = (f"killed by signal {-code}" if code is not None and code < 0 else
                f"exit status {code}" if code is not None else "no answer in time")
