@@ -25,6 +25,9 @@ CHAPTERS = edition.chapters(NOTEBOOKS)
 IDS = [p.stem for p in CHAPTERS]
 TOC = edition.book_dir() / "_toc.yml"
 
+# Building the two websites takes ~30 s of jupyter-book: make test-slow (CI) runs these.
+pytestmark = pytest.mark.slow
+
 
 def digest(paths):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}

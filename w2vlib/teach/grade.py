@@ -508,8 +508,12 @@ def supervise(task):
     except TimeoutError:
         ended = f"timed out after {timeout:g} s (in code cell {current + 1})"
     except EOFError:
-        code = runner.poll()
-        how = (f"signal {-code}" if code is not None and code < 0 else f"exit {code}")
+        try:                        # its pipe closed: it is ending; let it be reaped
+            code = runner.wait(timeout=10)
+        except Exception:           # still running, or not a child we can wait for
+            code = runner.poll()
+        how = (f"signal {-code}" if code is not None and code < 0 else
+               f"exit {code}" if code is not None else "its pipe closed")
         ended = f"the notebook's process ended ({how}) in code cell {current}"
     except (ValueError, OSError, TypeError, KeyError, AttributeError) as exc:
         ended = first_line(f"the notebook's process sent a malformed message ({exc})")
