@@ -79,3 +79,13 @@ def test_bad_arguments():
         gradcheck(lambda x: (1.0, {"y": x}), {"x": np.ones(2)})
     with pytest.raises(ValueError, match=r"grads\['x'\]: expected shape \(2,\)"):
         gradcheck(lambda x: (1.0, {"x": np.ones(3)}), {"x": np.ones(2)})
+
+
+def test_numerical_hessian_of_a_quadratic_and_a_logistic_loss():
+    from w2vlib.gradcheck import numerical_hessian
+    A = np.array([[2.0, 1.0], [1.0, 3.0]])
+    np.testing.assert_allclose(numerical_hessian(lambda x: 0.5 * x @ A @ x, [0.3, -1.0]), A,
+                               atol=1e-6)
+    y = np.array([1.0, 2.0])                      # -log sigma(y.x): sigma' y y^T
+    H = numerical_hessian(lambda x: np.log1p(np.exp(-y @ x)), np.zeros(2))
+    np.testing.assert_allclose(H, 0.25 * np.outer(y, y), atol=1e-6)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["gradcheck", "numerical_gradient", "relative_error", "GradCheckReport"]
+__all__ = ["gradcheck", "numerical_gradient", "numerical_hessian", "relative_error",
+           "GradCheckReport"]
 
 
 def relative_error(analytic, numeric):
@@ -219,3 +220,13 @@ def gradcheck(f, params, h=1e-4, rng=None):
         worst = (0.0, None, ())
     return GradCheckReport(worst[0], worst[1], worst[2], analytic, numeric, per_param,
                            nonfinite)
+
+
+def numerical_hessian(f, x, h=1e-4):
+    """The Hessian of the scalar function ``f`` at the vector ``x`` by central differences:
+    entry (a, b) is (f(x+a+b) - f(x+a-b) - f(x-a+b) + f(x-a-b)) / (4 h^2) with a, b the
+    steps h e_a, h e_b. Costs 4 n^2 evaluations for n = x.size (for small checks)."""
+    x = np.asarray(x, dtype=np.float64)
+    E = h * np.eye(x.size)
+    return np.array([[(f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b))
+                      / (4 * h * h) for b in E] for a in E])
